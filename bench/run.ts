@@ -1,0 +1,13 @@
+import { writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { benchServerPush } from './server-push.ts';
+
+/** `npm run bench`: every benchmark, each beside its floor measured in the same run. */
+const sections: string[] = [];
+console.log('bench: server push (SQLite) ...');
+sections.push(await benchServerPush());
+
+const machine = `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
+const text = `# weft benchmarks\n\nMachine: ${machine}. Run: ${new Date().toISOString()}.\n${sections.join('\n')}`;
+writeFileSync('BENCHMARKS.md', text);
+console.log('bench: wrote BENCHMARKS.md');

@@ -1,0 +1,163 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { serve } from '@hono/node-server';
+import Database from 'better-sqlite3';
+import { kanban } from '../demo/app.ts';
+import { demoAuth } from '../demo/auth.ts';
+import { createServer, sqliteStore } from '../server/index.ts';
+import type { PushCommand } from '../shared/index.ts';
+import { type BenchRow, printTable, progress } from './report.ts';
+
+const CLIENTS = 8;
+const SCOPES = 16;
+const BATCH = 100;
+const BATCHES_PER_CLIENT = 40;
+
+/**
+ * Server push on one node with SQLite: commands per second re-validated (args and events),
+ * run against the scope state, ordered and committed, in batches of 100 from several clients
+ * over several scopes, through real HTTP on loopback. Beside it, the floor: raw better-sqlite3
+ * appends of the same number of events, one transaction per batch, in the same run.
+ */
+export async function benchServerPush(): Promise<string> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'weft-bench-'));
+  try {
+    const pushed = await measurePush(path.join(dir, 'push.db'));
+    const floor = measureRawInserts(path.join(dir, 'raw.db'), CLIENTS * BATCHES_PER_CLIENT, BATCH);
+    const rows: BenchRow[] = [
+      {
+        what: `server push, SQLite, ${CLIENTS} clients × ${BATCHES_PER_CLIENT} batches of ${BATCH}, ${SCOPES} scopes`,
+        value: pushed,
+        unit: 'commands/s',
+        floor: { what: 'raw better-sqlite3 inserts, 1 transaction per 100', value: floor },
+        target: { text: '≥ 30,000/s and ≥ 0.25 × floor', met: pushed >= 30_000 && pushed >= 0.25 * floor },
+      },
+    ];
+    return printTable('Server (one node, SQLite)', rows);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function measurePush(file: string): Promise<number> {
+  const store = sqliteStore({ file });
+  const app = createServer({ app: kanban, store, auth: demoAuth({ adminToken: 'bench' }) });
+  const listener = await new Promise<ReturnType<typeof serve>>((resolve) => {
+    const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
+  });
+  const url = `http://127.0.0.1:${(listener.address() as AddressInfo).port}`;
+  const post = async (clientId: string, commands: PushCommand[]) => {
+    const res = await fetch(`${url}/v1/push`, {
+      method: 'POST',
+      headers: { authorization: `Bearer demo:${clientId}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ clientId, commands }),
+    });
+    const body = (await res.json()) as { results?: Array<{ status: string }> };
+    if (res.status !== 200 || body.results?.some((r) => r.status !== 'applied')) {
+      throw new Error(`bench push failed: ${res.status} ${JSON.stringify(body).slice(0, 300)}`);
+    }
+  };
+  try {
+    // Boards and columns, created by a setup client.
+    const setup: PushCommand[] = [];
+    let seq = 0;
+    const cmd = (clientId: string, name: string, args: unknown, n: number): PushCommand => ({
+      id: `${clientId}-${n}`,
+      seq: n,
+      name,
+      args,
+      at: 1_700_000_000_000 + n,
+      baseSeq: 0,
+    });
+    for (let s = 0; s < SCOPES; s++) {
+      setup.push(cmd('setup', 'createBoard', { boardId: `b${s}`, title: 'Bench' }, ++seq));
+      setup.push(cmd('setup', 'addColumn', { boardId: `b${s}`, columnId: `b${s}-todo`, title: 'To do' }, ++seq));
+    }
+    await post('setup', setup);
+
+    let done = 0;
+    const total = CLIENTS * BATCHES_PER_CLIENT;
+    const started = performance.now();
+    await Promise.all(
+      Array.from({ length: CLIENTS }, async (_, c) => {
+        const clientId = `client${c}`;
+        let n = 0;
+        for (let b = 0; b < BATCHES_PER_CLIENT; b++) {
+          const batch: PushCommand[] = [];
+          for (let i = 0; i < BATCH; i++) {
+            n++;
+            const s = (c * 7 + b * 3 + i) % SCOPES;
+            batch.push(
+              i % 4 === 3
+                ? cmd(
+                    clientId,
+                    'renameCard',
+                    { boardId: `b${s}`, cardId: `${clientId}-k${n - 1}`, title: `renamed ${n}` },
+                    n,
+                  )
+                : cmd(
+                    clientId,
+                    'addCard',
+                    { boardId: `b${s}`, cardId: `${clientId}-k${n}`, columnId: `b${s}-todo`, title: `card ${n}` },
+                    n,
+                  ),
+            );
+          }
+          // renameCard targets the previous command's card, which lives in the previous scope.
+          for (let i = 3; i < BATCH; i += 4) {
+            const prev = batch[i - 1];
+            const current = batch[i];
+            if (prev && current)
+              batch[i] = {
+                ...current,
+                args: { ...(current.args as object), boardId: (prev.args as { boardId: string }).boardId },
+              };
+          }
+          await post(clientId, batch);
+          progress('server push batches', ++done, total);
+        }
+      }),
+    );
+    const seconds = (performance.now() - started) / 1000;
+    return (total * BATCH) / seconds;
+  } finally {
+    listener.close();
+    await store.close();
+  }
+}
+
+function measureRawInserts(file: string, batches: number, size: number): number {
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.exec(`CREATE TABLE events (scope TEXT NOT NULL, seq INTEGER NOT NULL, type TEXT NOT NULL, data TEXT NOT NULL,
+    command_id TEXT NOT NULL, client_id TEXT NOT NULL, at INTEGER NOT NULL, PRIMARY KEY (scope, seq)) WITHOUT ROWID`);
+  const insert = db.prepare('INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?)');
+  const heads = new Map<string, number>();
+  const appendBatch = db.transaction((b: number) => {
+    for (let i = 0; i < size; i++) {
+      const scope = `board:b${(b + i) % SCOPES}`;
+      const seq = (heads.get(scope) ?? 0) + 1;
+      heads.set(scope, seq);
+      const data = JSON.stringify({
+        boardId: 'b',
+        cardId: `k${b}-${i}`,
+        columnId: 'todo',
+        title: `card ${i}`,
+        rank: 'a0',
+      });
+      insert.run(scope, seq, 'cardAdded', data, `c${b}-${i}`, 'client', 1_700_000_000_000);
+    }
+  });
+  const started = performance.now();
+  for (let b = 0; b < batches; b++) {
+    appendBatch(b);
+    progress('raw sqlite batches', b + 1, batches);
+  }
+  const seconds = (performance.now() - started) / 1000;
+  db.close();
+  return (batches * size) / seconds;
+}

@@ -1,0 +1,215 @@
+import { Dexie, type Table } from 'dexie';
+import { canonicalJson, compareKeys, type Row, type TableDefs, type WireEvent } from '../shared/index.ts';
+import {
+  type ClientStorage,
+  CONFIRMED_RECORDS_KEPT,
+  type LoadRequest,
+  type OutboxRecord,
+  type RowWrite,
+  type SettledRecord,
+  type StorageCommit,
+  type StoredState,
+} from './client-storage.ts';
+
+export interface DexieStorageOptions {
+  /** The IndexedDB database name: one client per name and browser profile. */
+  readonly name: string;
+  /** The app's projection tables (`app.tables`), for their declared indexes. */
+  readonly tables: TableDefs;
+  readonly indexedDB?: IDBFactory;
+  readonly IDBKeyRange?: typeof IDBKeyRange;
+  /** Defaults to `navigator.storage.persist()` where the platform has it. */
+  readonly persist?: () => Promise<boolean>;
+}
+
+/**
+ * IndexedDB storage through Dexie. Every transaction runs with strict durability, so a
+ * resolved `commit` survives a power cut. The client id and seq counter are rows of `meta`
+ * in the same database (not idb-keyval): they must vanish together with the outbox, or a new
+ * database would reuse seqs under an old client id.
+ *
+ * Projection rows share one `rows` store keyed by `[table+scope+key]`. Each row carries `ix`,
+ * one string per declared index (`canonicalJson([table, scope, field, value])`), under a
+ * multi-entry index: any JSON value can be looked up, and a read by index touches only
+ * matching rows.
+ *
+ * @example
+ * const storage = dexieStorage({ name: 'weft:kanban', tables: kanban.tables });
+ */
+export function dexieStorage(options: DexieStorageOptions): ClientStorage {
+  return new DexieStorage(options);
+}
+
+interface StoredRow {
+  readonly table: string;
+  readonly scope: string;
+  readonly key: string;
+  readonly row: Row;
+  readonly ix: string[];
+}
+
+interface MetaRow {
+  readonly key: string;
+  readonly value: unknown;
+}
+
+class WeftDexie extends Dexie {
+  events!: Table<WireEvent, [string, number]>;
+  outbox!: Table<OutboxRecord, number>;
+  rows!: Table<StoredRow, [string, string, string]>;
+  cursors!: Table<{ scope: string; seq: number }, string>;
+  settled!: Table<SettledRecord, string>;
+  meta!: Table<MetaRow, string>;
+}
+
+class DexieStorage implements ClientStorage {
+  readonly #db: WeftDexie;
+  readonly #tables: TableDefs;
+  readonly #persist: () => Promise<boolean>;
+
+  constructor(options: DexieStorageOptions) {
+    this.#tables = options.tables;
+    this.#persist = options.persist ?? persistWithNavigator;
+    this.#db = new WeftDexie(options.name, {
+      ...(options.indexedDB ? { indexedDB: options.indexedDB } : {}),
+      ...(options.IDBKeyRange ? { IDBKeyRange: options.IDBKeyRange } : {}),
+      chromeTransactionDurability: 'strict',
+      cache: 'disabled',
+    });
+    this.#db.version(1).stores({
+      events: '[scope+seq]',
+      outbox: 'seq',
+      rows: '[table+scope+key], scope, *ix',
+      cursors: 'scope',
+      settled: 'id, [status+seq]',
+      meta: 'key',
+    });
+  }
+
+  async load({ scopes, newClientId }: LoadRequest): Promise<StoredState> {
+    const db = this.#db;
+    return db.transaction('rw', [db.meta, db.outbox, db.cursors, db.rows, db.settled], async () => {
+      const storedId = (await db.meta.get('clientId'))?.value;
+      const clientId = typeof storedId === 'string' ? storedId : newClientId();
+      if (clientId !== storedId) await db.meta.put({ key: 'clientId', value: clientId });
+      const lastSeq = Number((await db.meta.get('lastSeq'))?.value ?? 0);
+      const outbox = await db.outbox.orderBy('seq').toArray();
+      const wanted = [...new Set([...scopes, ...outbox.map((command) => command.scope)])];
+      await this.#reindexIfChanged();
+      const cursors: Record<string, number> = {};
+      for (const { scope, seq } of await db.cursors.bulkGet(wanted).then(compact)) cursors[scope] = seq;
+      const rows = await db.rows.where('scope').anyOf(wanted).toArray();
+      const settled = await db.settled.toArray();
+      return {
+        clientId,
+        lastSeq,
+        outbox,
+        cursors,
+        rows: rows.map(({ table, scope, key, row }) => ({ table, scope, key, row })),
+        settled,
+      };
+    });
+  }
+
+  async readRows(table: string, scope: string, where: Readonly<Record<string, unknown>> = {}): Promise<Row[]> {
+    const fields = Object.keys(where);
+    const indexed = fields.find((field) => this.#tables[table]?.indexes.includes(field));
+    const stored =
+      indexed === undefined
+        ? await this.#db.rows
+            .where('[table+scope+key]')
+            .between([table, scope, Dexie.minKey], [table, scope, Dexie.maxKey])
+            .toArray()
+        : await this.#db.rows
+            .where('ix')
+            .equals(indexEntry(table, scope, indexed, where[indexed]))
+            .toArray();
+    const rows = stored.map((stored) => stored.row).filter((row) => fields.every((f) => row[f] === where[f]));
+    const keyField = this.#tables[table]?.key ?? '';
+    // A multi-entry index returns rows in index order; the port promises key order.
+    return indexed === undefined
+      ? rows
+      : rows.sort((a, b) => compareKeys(a[keyField] as string, b[keyField] as string));
+  }
+
+  async commit(change: StorageCommit): Promise<void> {
+    const db = this.#db;
+    await db.transaction('rw', [db.events, db.rows, db.cursors, db.outbox, db.meta, db.settled], async () => {
+      for (const scope of change.resetScopes ?? []) {
+        await db.events.where('[scope+seq]').between([scope, Dexie.minKey], [scope, Dexie.maxKey]).delete();
+        await db.rows.where('scope').equals(scope).delete();
+        await db.cursors.delete(scope);
+      }
+      if (change.events?.length) await db.events.bulkPut([...change.events]);
+      if (change.rows?.length) await this.#writeRows(change.rows);
+      const cursors = Object.entries(change.cursors ?? {}).map(([scope, seq]) => ({ scope, seq }));
+      if (cursors.length) await db.cursors.bulkPut(cursors);
+      if (change.clearOutbox) await db.outbox.clear();
+      if (change.trim?.length) await db.outbox.bulkDelete([...change.trim]);
+      if (change.outbox?.length) await db.outbox.bulkPut([...change.outbox]);
+      if (change.lastSeq !== undefined) await db.meta.put({ key: 'lastSeq', value: change.lastSeq });
+      if (change.settled?.length) await this.#writeSettled(change.settled);
+      if (change.dismiss?.length) await db.settled.bulkDelete([...change.dismiss]);
+    });
+  }
+
+  async persist(): Promise<boolean> {
+    return this.#persist();
+  }
+
+  async close(): Promise<void> {
+    this.#db.close();
+  }
+
+  async #writeRows(writes: ReadonlyArray<RowWrite>): Promise<void> {
+    const puts: StoredRow[] = [];
+    const deletes: [string, string, string][] = [];
+    for (const { table, scope, key, row } of writes) {
+      if (row) puts.push({ table, scope, key, row, ix: this.#indexEntries(table, scope, row) });
+      else deletes.push([table, scope, key]);
+    }
+    if (deletes.length) await this.#db.rows.bulkDelete(deletes);
+    if (puts.length) await this.#db.rows.bulkPut(puts);
+  }
+
+  async #writeSettled(records: ReadonlyArray<SettledRecord>): Promise<void> {
+    await this.#db.settled.bulkPut([...records]);
+    // Prune once per hundred confirmations (seqs are consecutive), not on every commit.
+    const mark = records.find((record) => record.status === 'confirmed' && record.seq % 100 === 0)?.seq ?? 0;
+    if (mark > CONFIRMED_RECORDS_KEPT) {
+      await this.#db.settled
+        .where('[status+seq]')
+        .between(['confirmed', Dexie.minKey], ['confirmed', mark - CONFIRMED_RECORDS_KEPT])
+        .delete();
+    }
+  }
+
+  /** Rewrites every row's index entries when the app declared other indexes than last time. */
+  async #reindexIfChanged(): Promise<void> {
+    const declared = canonicalJson(Object.entries(this.#tables).map(([name, def]) => [name, def.indexes]));
+    const stored = (await this.#db.meta.get('indexes'))?.value;
+    if (stored === declared) return;
+    await this.#db.rows.toCollection().modify((stored: { -readonly [K in keyof StoredRow]: StoredRow[K] }) => {
+      stored.ix = this.#indexEntries(stored.table, stored.scope, stored.row);
+    });
+    await this.#db.meta.put({ key: 'indexes', value: declared });
+  }
+
+  #indexEntries(table: string, scope: string, row: Row): string[] {
+    return (this.#tables[table]?.indexes ?? []).map((field) => indexEntry(table, scope, field, row[field]));
+  }
+}
+
+function indexEntry(table: string, scope: string, field: string, value: unknown): string {
+  return canonicalJson([table, scope, field, value ?? null]);
+}
+
+function compact<T>(values: ReadonlyArray<T | undefined>): T[] {
+  return values.filter((value): value is T => value !== undefined);
+}
+
+async function persistWithNavigator(): Promise<boolean> {
+  const storage = (globalThis as { navigator?: { storage?: Partial<StorageManager> } }).navigator?.storage;
+  if (!storage?.persist) return false;
+  return (await storage.persisted?.()) || storage.persist();
+}

@@ -1,0 +1,226 @@
+import type { AnyApp, CommandArgs, CommandName, RowOf, TableName } from '../shared/index.ts';
+import { type Clock, systemClock } from './backoff.ts';
+import type { ClientStorage, RejectedRecord } from './client-storage.ts';
+import { CommandLifecycle, type CommandState, type CommandUpdate } from './command-lifecycle.ts';
+import { argsAsJson, type Execution, type Submitted, toExecution } from './execution.ts';
+import { LiveQueries } from './live-queries.ts';
+import { Outbox, outboxRecord, type PendingCommand } from './outbox.ts';
+import { type Query, runQuery } from './query.ts';
+import { runCommand } from './rebase.ts';
+import { type EngineCore, Reconciler } from './reconciler.ts';
+import { loadScopeStates } from './scope-state.ts';
+import { INITIAL_STATUS, StatusStore, type SyncStatus } from './status.ts';
+import { describeStorageError, StorageWriter } from './storage-writer.ts';
+import { SyncLoop, type SyncOptions } from './sync-loop.ts';
+import type { Transport } from './transport.ts';
+
+export interface EngineOptions<A extends AnyApp> {
+  readonly app: A;
+  readonly storage: ClientStorage;
+  readonly transport: Transport;
+  /** The scopes to sync and serve queries from (plus any scope the outbox still writes). */
+  readonly scopes: ReadonlyArray<string>;
+  /** Start the sync loop at open (default true); tests may drive it later with `startSync()`. */
+  readonly sync?: boolean;
+  readonly clock?: Clock;
+  readonly random?: () => number;
+  /** Command and client ids; defaults to `crypto.randomUUID()`. */
+  readonly newId?: () => string;
+  /** Runs a callback in a later macrotask: the group-commit window. Defaults to a 0 ms timer. */
+  readonly schedule?: (run: () => void) => void;
+  readonly syncOptions?: Omit<SyncOptions, 'clock' | 'random'>;
+}
+
+/**
+ * The client engine (DESIGN §3): commands run at once against memory, the outbox is written by
+ * group commit, and the sync loop settles commands with the server. Every public method takes
+ * and returns plain data or callbacks, so a Comlink facade over a worker stays thin.
+ *
+ * @example
+ * const engine = await Engine.open({ app, storage, transport, scopes: ['board:b1'] });
+ * const { applied, confirmed } = engine.execute('addCard', { boardId: 'b1', cardId: 'c1', columnId: 'todo', title: 'Hi' });
+ * engine.subscribe({ table: 'cards', where: { columnId: 'todo' } }, (cards) => render(cards));
+ */
+export class Engine<A extends AnyApp = AnyApp> {
+  readonly clientId: string;
+  readonly #core: EngineCore;
+  readonly #storage: ClientStorage;
+  readonly #sync: SyncLoop;
+  readonly #newId: () => string;
+  #closed = false;
+
+  static async open<A extends AnyApp>(options: EngineOptions<A>): Promise<Engine<A>> {
+    const newId = options.newId ?? (() => crypto.randomUUID());
+    const stored = await options.storage.load({ scopes: options.scopes, newClientId: newId });
+    const persisted = await options.storage.persist().catch(() => false);
+    return new Engine(options, stored, persisted);
+  }
+
+  private constructor(
+    options: EngineOptions<A>,
+    stored: Awaited<ReturnType<ClientStorage['load']>>,
+    persisted: boolean,
+  ) {
+    const { app } = options;
+    const clock = options.clock ?? systemClock;
+    const random = options.random ?? Math.random;
+    this.clientId = stored.clientId;
+    this.#storage = options.storage;
+    this.#newId = options.newId ?? (() => crypto.randomUUID());
+    const outbox = new Outbox(stored.lastSeq, stored.outbox);
+    const scopes = loadScopeStates(app, [...options.scopes, ...stored.outbox.map((c) => c.scope)], stored);
+    const status = new StatusStore({ ...INITIAL_STATUS, pending: outbox.size, persisted });
+    const writer = new StorageWriter(options.storage, {
+      schedule: options.schedule ?? ((run) => clock.setTimeout(run, 0)),
+      clock,
+      random,
+      onError: (error) => status.update({ lastError: { ...describeStorageError(error), at: clock.now() } }),
+      onRecovered: () => status.update({ lastError: null }),
+    });
+    const live = new LiveQueries((query) => this.#read(query));
+    const lifecycle = new CommandLifecycle(stored.settled);
+    this.#core = { app, clientId: stored.clientId, scopes, outbox, writer, lifecycle, live, status, clock };
+    const reconciler = new Reconciler(this.#core);
+    reconciler.rebaseAll(); // what the last session left pending, onto what it confirmed
+    this.#sync = new SyncLoop(options.transport, reconciler, { clock, random, ...options.syncOptions });
+    if (options.sync !== false) this.#sync.start();
+  }
+
+  /** Runs a command now; see `Execution`. */
+  execute<N extends CommandName<A>>(name: N, args: CommandArgs<A, N>): Execution {
+    return toExecution((listener) => this.submit(name, args, listener));
+  }
+
+  /**
+   * `execute` as plain data: runs the command now and reports its later stages to `listener`.
+   * A command rejected locally (unknown, invalid args, its handler rejects) takes no seq and
+   * never reaches the outbox.
+   */
+  submit(name: string, args: unknown, listener?: (update: CommandUpdate) => void): Submitted {
+    const { app, scopes, outbox, writer, lifecycle, live, status, clock } = this.#core;
+    const id = this.#newId();
+    if (this.#closed) return { ok: false, id, code: 'closed', message: 'the engine is closed' };
+    const json = argsAsJson(args);
+    if (!json.ok) return { ok: false, id, code: json.code, message: json.message };
+    const at = clock.now();
+    const run = runCommand(app, { id, name, args: json.value, at }, (scope) => scopes.get(scope)?.overlay);
+    if (!run.ok) return { ok: false, id, code: run.code, message: run.message };
+    const command: PendingCommand = {
+      id,
+      seq: outbox.nextSeq(),
+      name,
+      args: json.value,
+      at,
+      scope: run.scope,
+      baseSeq: scopes.get(run.scope)?.cursor ?? 0,
+      digest: run.digest,
+      runDigest: run.digest,
+      durable: false,
+      answered: false,
+    };
+    outbox.add(command);
+    if (listener) lifecycle.track(id, listener);
+    writer.append(outboxRecord(command)).then(
+      () => {
+        command.durable = true;
+        lifecycle.durable(id);
+        this.#sync.pushSoon();
+      },
+      (error: unknown) => lifecycle.abandon(id, `not durable: ${describeStorageError(error).message}`),
+    );
+    live.invalidate(run.scope, run.tables);
+    status.update({ pending: outbox.size });
+    return { ok: true, id, seq: command.seq };
+  }
+
+  /** The rows of one table over the optimistic state, as plain frozen objects. */
+  query<N extends TableName<A['tables']>>(query: Query<A['tables'], N>): RowOf<A['tables'], N>[] {
+    return this.#read(query as Query) as RowOf<A['tables'], N>[];
+  }
+
+  /** Calls `callback` with the rows now, then each time they change; returns the unsubscribe. */
+  subscribe<N extends TableName<A['tables']>>(
+    query: Query<A['tables'], N>,
+    callback: (rows: RowOf<A['tables'], N>[]) => void,
+  ): () => void {
+    this.#read(query as Query); // throws now on a bad query, not later in a microtask
+    return this.#core.live.subscribe(query as Query, callback as (rows: unknown[]) => void);
+  }
+
+  status(): SyncStatus {
+    return this.#core.status.get();
+  }
+
+  onStatus(listener: (status: SyncStatus) => void): () => void {
+    return this.#core.status.subscribe(listener);
+  }
+
+  /** Calls `listener` for each command the server rejects from now on. */
+  onRejected(listener: (rejection: RejectedRecord) => void): () => void {
+    return this.#core.lifecycle.onRejected(listener);
+  }
+
+  /** The rejection inbox: every rejection not yet dismissed, this session's and earlier ones. */
+  rejections(): RejectedRecord[] {
+    return this.#core.lifecycle.rejections();
+  }
+
+  async dismiss(ids: ReadonlyArray<string>): Promise<void> {
+    this.#core.lifecycle.dismiss(ids);
+    await this.#core.writer.write({ dismiss: ids });
+  }
+
+  commandState(id: string): CommandState {
+    return this.#core.lifecycle.state(id, this.#core.outbox.get(id) !== undefined);
+  }
+
+  /** The commands not yet settled, oldest first; `failing` when they fail on the current state. */
+  pending(): Array<{
+    id: string;
+    seq: number;
+    name: string;
+    args: unknown;
+    scope: string;
+    durable: boolean;
+    failing: boolean;
+  }> {
+    return this.#core.outbox.all().map(({ id, seq, name, args, scope, durable, runDigest }) => ({
+      id,
+      seq,
+      name,
+      args,
+      scope,
+      durable,
+      failing: runDigest === null,
+    }));
+  }
+
+  /** The platform's connectivity hint: going online retries at once. */
+  setOnline(online: boolean): void {
+    this.#sync.setOnline(online);
+  }
+
+  startSync(): void {
+    if (!this.#closed) this.#sync.start();
+  }
+
+  /** Resolves once every write asked for so far (commands, confirmations) has committed. */
+  flush(): Promise<void> {
+    return this.#core.writer.idle();
+  }
+
+  /** Stops syncing, commits what is queued, and closes storage. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#sync.close();
+    await this.#core.writer.close();
+    await this.#storage.close();
+  }
+
+  #read(query: Query) {
+    const { app, scopes } = this.#core;
+    if (!Object.hasOwn(app.tables, query.table)) throw new TypeError(`unknown table ${query.table}`);
+    return runQuery(query, [...scopes.keys()], (scope) => scopes.get(scope)?.overlay);
+  }
+}

@@ -1,0 +1,23 @@
+/** weft/client: the client engine, its storage and transport adapters. */
+export { type BackoffOptions, type Clock, systemClock } from './backoff.ts';
+export type {
+  ClientStorage,
+  LoadRequest,
+  OutboxRecord,
+  RejectedRecord,
+  RowWrite,
+  SettledRecord,
+  StorageCommit,
+  StoredState,
+} from './client-storage.ts';
+export type { CommandState, CommandUpdate } from './command-lifecycle.ts';
+export { type DexieStorageOptions, dexieStorage } from './dexie-storage.ts';
+export { Engine, type EngineOptions } from './engine.ts';
+export { CommandError, type Execution, type Submitted } from './execution.ts';
+export { type HttpTransportOptions, httpTransport } from './http-transport.ts';
+export { memoryStorage } from './memory-storage.ts';
+export { MemoryTransport, type MemoryTransportOptions } from './memory-transport.ts';
+export type { OrderBy, Query } from './query.ts';
+export type { SyncStatus } from './status.ts';
+export type { SyncOptions } from './sync-loop.ts';
+export type { LiveHandlers, Transport, TransportFailure, TransportResult } from './transport.ts';

@@ -1,0 +1,121 @@
+import type { OutboxRecord } from './client-storage.ts';
+
+/** A command the server has not settled yet, as the engine tracks it in memory. */
+export interface PendingCommand {
+  readonly id: string;
+  /** Changes only when the server proves it never saw this seq (see `renumber`). */
+  seq: number;
+  readonly name: string;
+  readonly args: unknown;
+  readonly at: number;
+  readonly scope: string;
+  readonly baseSeq: number;
+  readonly digest: string;
+  /** The digest of the latest local run's events; null while it fails locally. */
+  runDigest: string | null;
+  /** Whether its outbox row has committed: only durable commands are pushed. */
+  durable: boolean;
+  /** The server applied it; it leaves once its events reach the confirmed state. */
+  answered: boolean;
+}
+
+/**
+ * The pending commands in memory, in seq order, with the client's seq counter.
+ * Invariants: seqs are strictly increasing in `all()`; `lastSeq` ≥ every pending seq; a seq
+ * is handed out once, and reused only by `renumber`, for seqs the server has proven it never
+ * stored (so no seq the server holds is ever reused).
+ */
+export class Outbox {
+  lastSeq: number;
+  /** Every pending command by id; insertion order is seq order. */
+  #commands = new Map<string, PendingCommand>();
+  /** The same commands per scope, in seq order: rebases read one scope's without a scan. */
+  readonly #byScope = new Map<string, Map<string, PendingCommand>>();
+
+  constructor(lastSeq: number, records: ReadonlyArray<OutboxRecord>) {
+    this.lastSeq = lastSeq;
+    for (const record of records) {
+      this.add({ ...record, runDigest: record.digest, durable: true, answered: false });
+      this.lastSeq = Math.max(this.lastSeq, record.seq);
+    }
+  }
+
+  get size(): number {
+    return this.#commands.size;
+  }
+
+  /** Takes the next seq; the caller adds the command under it. */
+  nextSeq(): number {
+    return ++this.lastSeq;
+  }
+
+  add(command: PendingCommand): void {
+    this.#commands.set(command.id, command);
+    const scope = this.#byScope.get(command.scope);
+    if (scope) scope.set(command.id, command);
+    else this.#byScope.set(command.scope, new Map([[command.id, command]]));
+  }
+
+  get(id: string): PendingCommand | undefined {
+    return this.#commands.get(id);
+  }
+
+  all(): PendingCommand[] {
+    return [...this.#commands.values()];
+  }
+
+  inScope(scope: string): PendingCommand[] {
+    return [...(this.#byScope.get(scope)?.values() ?? [])];
+  }
+
+  /** Removes the commands with these ids; returns those that were pending. */
+  remove(ids: Iterable<string>): PendingCommand[] {
+    const removed: PendingCommand[] = [];
+    for (const id of ids) {
+      const command = this.#commands.get(id);
+      if (!command) continue;
+      this.#commands.delete(id);
+      const scope = this.#byScope.get(command.scope);
+      scope?.delete(id);
+      if (scope?.size === 0) this.#byScope.delete(command.scope);
+      removed.push(command);
+    }
+    return removed.sort((a, b) => a.seq - b.seq);
+  }
+
+  /** Durable commands the server has not answered, oldest first, up to the first not yet durable. */
+  *unanswered(): IterableIterator<PendingCommand> {
+    for (const command of this.#commands.values()) {
+      if (!command.durable) return;
+      if (!command.answered) yield command;
+    }
+  }
+
+  /**
+   * The server expects `expected` as this client's next seq (a `seq_gap` answer), so it stored
+   * no seq from `expected` on: the unanswered commands take `expected, expected + 1, …` in
+   * order, and the counter follows. Returns whether anything changed; the caller rewrites the
+   * outbox durably before pushing again.
+   */
+  renumber(expected: number): boolean {
+    const all = this.all();
+    const moving = all.filter((command) => !command.answered || command.seq >= expected);
+    const lastSeq = expected + moving.length - 1;
+    if (lastSeq === this.lastSeq && (moving[0]?.seq ?? expected) === expected) return false;
+    const movingSet = new Set(moving);
+    const kept = all.filter((command) => !movingSet.has(command));
+    moving.forEach((command, i) => {
+      command.seq = expected + i;
+      command.answered = false;
+    });
+    // Per-scope order is unchanged: moving commands keep their relative order.
+    this.#commands = new Map([...kept, ...moving].map((command) => [command.id, command]));
+    this.lastSeq = lastSeq;
+    return true;
+  }
+}
+
+export function outboxRecord(command: PendingCommand): OutboxRecord {
+  const { id, seq, name, args, at, scope, baseSeq, digest } = command;
+  return { id, seq, name, args, at, scope, baseSeq, digest };
+}

@@ -1,0 +1,253 @@
+import {
+  type AnyApp,
+  MemoryTables,
+  OverlayTables,
+  type PushCommand,
+  type PushResult,
+  type WireEvent,
+} from '../shared/index.ts';
+import { applyConfirmed } from './apply-confirmed.ts';
+import type { Clock } from './backoff.ts';
+import type { RowWrite, SettledRecord } from './client-storage.ts';
+import type { CommandLifecycle } from './command-lifecycle.ts';
+import type { LiveQueries } from './live-queries.ts';
+import { type Outbox, outboxRecord, type PendingCommand } from './outbox.ts';
+import { takePushBatch } from './push-batch.ts';
+import { confirmedPrefix, NO_EVENTS, overlayTables, rebuildOverlay } from './rebase.ts';
+import type { ScopeState } from './scope-state.ts';
+import type { StatusStore } from './status.ts';
+import type { StorageWriter } from './storage-writer.ts';
+import type { SyncHost } from './sync-loop.ts';
+
+/** The engine's state, shared by the engine (execute, queries) and the reconciler (sync). */
+export interface EngineCore {
+  readonly app: AnyApp;
+  readonly clientId: string;
+  readonly scopes: Map<string, ScopeState>;
+  readonly outbox: Outbox;
+  readonly writer: StorageWriter;
+  readonly lifecycle: CommandLifecycle;
+  readonly live: LiveQueries;
+  readonly status: StatusStore;
+  readonly clock: Clock;
+}
+
+/** How a command settled without bringing events of its own. */
+type QuietOutcome = { readonly status: 'confirmed' } | { readonly status: 'rejected'; code: string; message: string };
+
+/**
+ * Applies what the server says to the engine's state: confirmed events, push results, seq and
+ * scope resyncs. Every step changes memory at once (queries see it in the same task) and
+ * queues one atomic storage write: events, rows, cursor, outbox trim and settled records.
+ */
+export class Reconciler implements SyncHost {
+  readonly #core: EngineCore;
+
+  constructor(core: EngineCore) {
+    this.#core = core;
+  }
+
+  get clientId(): string {
+    return this.#core.clientId;
+  }
+
+  get appVersion(): number {
+    return this.#core.app.version;
+  }
+
+  cursors(): Record<string, number> {
+    const cursors: Record<string, number> = {};
+    for (const [scope, state] of this.#core.scopes) cursors[scope] = state.cursor;
+    return cursors;
+  }
+
+  cursor(scope: string): number {
+    return this.#core.scopes.get(scope)?.cursor ?? 0;
+  }
+
+  pushable(limit: number, maxBytes: number): PushCommand[] {
+    return takePushBatch(this.#core.outbox.unanswered(), (scope) => this.cursor(scope), limit, maxBytes);
+  }
+
+  /** Rebases every scope's pending commands on its confirmed state (at open). */
+  rebaseAll(): void {
+    for (const state of this.#core.scopes.values()) this.#rebuild(state, []);
+  }
+
+  ingest(scope: string, events: ReadonlyArray<WireEvent>): { gap: boolean; written: Promise<void> } {
+    return this.#settle(scope, events, new Map());
+  }
+
+  applyPushResults(
+    sent: ReadonlyArray<PushCommand>,
+    results: ReadonlyArray<PushResult>,
+  ): { behind: string[]; written: Promise<void> } {
+    const byId = new Map(results.map((result) => [result.id, result]));
+    const perScope = new Map<string, { events: WireEvent[]; quiet: Map<string, QuietOutcome> }>();
+    const behind = new Set<string>();
+    for (const { id } of sent) {
+      const command = this.#core.outbox.get(id);
+      const result = byId.get(id);
+      if (!command || !result) continue; // settled meanwhile, or unanswered: pushed again later
+      const entry = perScope.get(command.scope) ?? {
+        events: [] as WireEvent[],
+        quiet: new Map<string, QuietOutcome>(),
+      };
+      perScope.set(command.scope, entry);
+      if (result.status === 'rejected') {
+        const code = result.code ?? 'rejected';
+        entry.quiet.set(id, { status: 'rejected', code, message: result.message ?? code });
+      } else if (result.events?.length) {
+        command.answered = true;
+        entry.events.push(...result.events);
+      } else {
+        // No events: none were emitted, or a duplicate's answer left them out; a pull tells.
+        if (result.duplicate) behind.add(command.scope);
+        entry.quiet.set(id, { status: 'confirmed' });
+      }
+    }
+    const writes: Promise<void>[] = [];
+    for (const [scope, { events, quiet }] of perScope) {
+      const { gap, written } = this.#settle(
+        scope,
+        events.sort((a, b) => a.seq - b.seq),
+        quiet,
+      );
+      if (gap) behind.add(scope);
+      writes.push(written);
+    }
+    return { behind: [...behind], written: Promise.all(writes).then(() => undefined) };
+  }
+
+  async rejectLocally(id: string, code: string, message: string): Promise<void> {
+    const command = this.#core.outbox.get(id);
+    if (!command) return;
+    const { written } = this.#settle(command.scope, [], new Map([[id, { status: 'rejected', code, message }]]));
+    // The server refused the whole push, so it stored nothing from this seq on: the commands
+    // after it move down one, and the server never sees a gap.
+    await Promise.all([written, this.renumber(command.seq)]);
+  }
+
+  async renumber(expected: number): Promise<void> {
+    const { outbox, writer } = this.#core;
+    if (!outbox.renumber(expected)) return;
+    await writer.write({ clearOutbox: true, outbox: outbox.all().map(outboxRecord), lastSeq: outbox.lastSeq });
+  }
+
+  /** Replaces a scope's confirmed state with `events` from seq 1 (after `cursor_ahead`). */
+  async replaceScope(scope: string, events: ReadonlyArray<WireEvent>): Promise<void> {
+    const { app, scopes, outbox } = this.#core;
+    const state = scopes.get(scope);
+    if (!state) return;
+    const confirmed = new MemoryTables(app.tables);
+    const result = applyConfirmed(app, confirmed, scope, 0, events);
+    state.confirmed = confirmed;
+    state.cursor = result.applied.at(-1)?.seq ?? 0;
+    const ids = new Set(result.applied.map((event) => event.commandId));
+    // Whatever the restored server has not got must be pushed again.
+    for (const command of outbox.inScope(scope)) if (!ids.has(command.id)) command.answered = false;
+    const removed = outbox.remove(ids);
+    this.#rebuild(state, Object.keys(app.tables));
+    const rows: RowWrite[] = Object.entries(confirmed.dump()).flatMap(([table, list]) =>
+      list.map((row) => ({ table, scope, key: String(row[app.tables[table]?.key ?? '']), row })),
+    );
+    await this.#write(
+      scope,
+      removed,
+      new Map(),
+      {
+        resetScopes: [scope],
+        events: result.applied,
+        rows,
+        cursors: { [scope]: state.cursor },
+      },
+      result.problems,
+    );
+  }
+
+  report(patch: Parameters<StatusStore['update']>[0]): void {
+    this.#core.status.update(patch);
+  }
+
+  /**
+   * One reconciliation step for one scope: apply `events`, settle the commands they confirm and
+   * those in `quiet`, then rebase the rest, or keep the overlay when that reads the same.
+   */
+  #settle(
+    scope: string,
+    events: ReadonlyArray<WireEvent>,
+    quiet: ReadonlyMap<string, QuietOutcome>,
+  ): { gap: boolean; written: Promise<void> } {
+    const { app, scopes, outbox } = this.#core;
+    const state = scopes.get(scope);
+    if (!state) return { gap: false, written: Promise.resolve() };
+    const before = outbox.inScope(scope);
+    // Removing a command that has no effect in the overlay needs no rebase.
+    let rebase = before.some((command) => quiet.has(command.id) && hasEffects(command));
+    const remaining = before.filter((command) => !quiet.has(command.id));
+    const result = applyConfirmed(app, state.confirmed, scope, state.cursor, events);
+    state.cursor = result.applied.at(-1)?.seq ?? state.cursor;
+    if (result.applied.length > 0 && confirmedPrefix(remaining, result.applied) === null) rebase = true;
+    const settled = new Set(quiet.keys());
+    for (const event of result.applied) if (outbox.get(event.commandId)) settled.add(event.commandId);
+    const removed = outbox.remove(settled);
+    if (rebase) this.#rebuild(state, result.tables);
+    else if (removed.length > 0 && outbox.inScope(scope).length === 0) {
+      // Nothing pending is left: drop the overlay's now-redundant copies of confirmed rows.
+      state.overlay = new OverlayTables(app.tables, state.confirmed);
+    }
+    if (result.applied.length === 0 && removed.length === 0) return { gap: result.gap, written: Promise.resolve() };
+    const written = this.#write(
+      scope,
+      removed,
+      quiet,
+      { events: result.applied, rows: result.writes, cursors: { [scope]: state.cursor } },
+      result.problems,
+    );
+    return { gap: result.gap, written };
+  }
+
+  #rebuild(state: ScopeState, changedTables: Iterable<string>): void {
+    const { app, outbox, live } = this.#core;
+    const commands = outbox.inScope(state.scope);
+    const dirty = overlayTables(state.overlay);
+    const { overlay, runs } = rebuildOverlay(app, state.confirmed, commands);
+    commands.forEach((command, i) => {
+      const run = runs[i];
+      command.runDigest = run?.ok ? run.digest : null;
+    });
+    state.overlay = overlay;
+    for (const table of overlayTables(overlay)) dirty.add(table);
+    for (const table of changedTables) dirty.add(table);
+    live.invalidate(state.scope, dirty);
+  }
+
+  #write(
+    scope: string,
+    removed: ReadonlyArray<PendingCommand>,
+    quiet: ReadonlyMap<string, QuietOutcome>,
+    confirmed: { resetScopes?: string[]; events: WireEvent[]; rows: RowWrite[]; cursors: Record<string, number> },
+    problems: ReadonlyArray<string>,
+  ): Promise<void> {
+    const { writer, lifecycle, status, clock, outbox } = this.#core;
+    const settledAt = clock.now();
+    const records = removed.map((command): SettledRecord => {
+      const outcome = quiet.get(command.id) ?? { status: 'confirmed' };
+      const { id, seq, name, args } = command;
+      return outcome.status === 'confirmed'
+        ? { status: 'confirmed', id, seq, name, scope, settledAt }
+        : { status: 'rejected', id, seq, name, args, scope, code: outcome.code, message: outcome.message, settledAt };
+    });
+    const written = writer.write({ ...confirmed, trim: removed.map((command) => command.seq), settled: records });
+    for (const record of records) lifecycle.settle(record, written);
+    status.update({ pending: outbox.size });
+    if (problems.length > 0) {
+      status.update({ lastError: { code: 'invalid_event', message: problems.join('; '), at: settledAt } });
+    }
+    return written;
+  }
+}
+
+function hasEffects(command: PendingCommand): boolean {
+  return command.runDigest !== null && command.runDigest !== NO_EVENTS;
+}

@@ -1,0 +1,86 @@
+import { reportError } from './report-error.ts';
+
+/** What the engine tells the app about syncing (DESIGN §3). Plain data. */
+export interface SyncStatus {
+  /** The server answered the last call; `false` after a network failure. */
+  readonly online: boolean;
+  /** A push or a catch-up pull is in flight. */
+  readonly syncing: boolean;
+  /** Commands the server has not settled yet. */
+  readonly pending: number;
+  readonly lastError: { readonly code: string; readonly message: string; readonly at: number } | null;
+  /** Whether the platform promised to keep this storage (`navigator.storage.persist()`). */
+  readonly persisted: boolean;
+  /** The server no longer accepts this client's version: pushing stopped until an upgrade. */
+  readonly upgradeRequired: boolean;
+}
+
+export const INITIAL_STATUS: SyncStatus = {
+  online: false,
+  syncing: false,
+  pending: 0,
+  lastError: null,
+  persisted: false,
+  upgradeRequired: false,
+};
+
+/**
+ * The current status and its subscribers. Changes are coalesced: subscribers hear once per
+ * microtask at most, and only when a field really changed (10,000 executes in a burst do not
+ * make 10,000 status callbacks).
+ */
+export class StatusStore {
+  #status: SyncStatus;
+  #notified: SyncStatus;
+  #scheduled = false;
+  readonly #listeners = new Set<(status: SyncStatus) => void>();
+
+  constructor(initial: SyncStatus = INITIAL_STATUS) {
+    this.#status = initial;
+    this.#notified = initial;
+  }
+
+  get(): SyncStatus {
+    return this.#status;
+  }
+
+  update(patch: Partial<SyncStatus>): void {
+    this.#status = { ...this.#status, ...patch };
+    if (this.#scheduled || this.#listeners.size === 0) return;
+    this.#scheduled = true;
+    queueMicrotask(() => this.#flush());
+  }
+
+  /** Calls `listener` with the current status now, then after each change. */
+  subscribe(listener: (status: SyncStatus) => void): () => void {
+    this.#listeners.add(listener);
+    if (!this.#scheduled) this.#notified = this.#status;
+    listener(this.#status);
+    return () => this.#listeners.delete(listener);
+  }
+
+  #flush(): void {
+    this.#scheduled = false;
+    const status = this.#status;
+    if (sameStatus(status, this.#notified)) return;
+    this.#notified = status;
+    for (const listener of this.#listeners) {
+      try {
+        listener(status);
+      } catch (error) {
+        reportError(error);
+      }
+    }
+  }
+}
+
+function sameStatus(a: SyncStatus, b: SyncStatus): boolean {
+  return (
+    a.online === b.online &&
+    a.syncing === b.syncing &&
+    a.pending === b.pending &&
+    a.lastError === b.lastError &&
+    a.persisted === b.persisted &&
+    a.upgradeRequired === b.upgradeRequired
+  );
+}

@@ -1,0 +1,155 @@
+import { Hono } from 'hono';
+import { type AnyApp, PROTOCOL_VERSION, protocol, WeftError } from '../shared/index.ts';
+import type { Auth, Principal } from './auth.ts';
+import { KeyedLock } from './keyed-lock.ts';
+import { DEFAULT_LIMITS, type Limits } from './limits.ts';
+import { handleLive } from './live.ts';
+import { LiveHub } from './live-hub.ts';
+import { ServerMetrics } from './metrics.ts';
+import { handlePush } from './push.ts';
+import { readJsonBody } from './read-json-body.ts';
+import { handlePull, parseQuery, requireRight } from './routes-read.ts';
+import { ScopeCache, type ScopeCacheOptions } from './scope-cache.ts';
+import type { EventStore } from './store/port.ts';
+import { WEFT_VERSION } from './version.ts';
+
+export interface ServerOptions {
+  readonly app: AnyApp;
+  readonly store: EventStore;
+  readonly auth: Auth;
+  readonly limits?: Partial<Limits>;
+  /** Oldest app version a client may run; newer than `app.version` is refused as well. */
+  readonly minAppVersion?: number;
+  readonly cache?: ScopeCacheOptions;
+  readonly heartbeatMs?: number;
+  /** The server's clock, for audit timestamps; injected so tests are deterministic. */
+  readonly now?: () => number;
+  /** Who may read `GET /metrics`: only the admin (default), or anyone (behind a private network). */
+  readonly publicMetrics?: boolean;
+  /** Receives one structured entry per request; `jsonLines` prints them to stdout. */
+  readonly log?: (entry: RequestLogEntry) => void;
+}
+
+export interface RequestLogEntry {
+  readonly time: string;
+  readonly method: string;
+  /** The path without the query string, which may carry cursors but never tokens. */
+  readonly path: string;
+  readonly status: number;
+  readonly ms: number;
+  readonly user: string | null;
+}
+
+type Env = { Variables: { principal: Principal } };
+
+/**
+ * The weft server as a Hono app: `POST /v1/push`, `GET /v1/pull`, `GET /v1/live`,
+ * `GET /v1/audit`, `GET /v1/health`. Serve it with any Hono adapter.
+ *
+ * @example
+ * const server = createServer({ app: kanban, store: sqliteStore({ file: 'data/weft.db' }), auth });
+ * serve({ fetch: server.fetch, port: 8787 });
+ */
+export function createServer(options: ServerOptions): Hono<Env> {
+  const { app, store, auth } = options;
+  const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits };
+  const hub = new LiveHub();
+  const scopes = new ScopeCache(app, store, options.cache);
+  const locks = new KeyedLock();
+  const now = options.now ?? Date.now;
+  const minAppVersion = options.minAppVersion ?? 0;
+  const metrics = new ServerMetrics(() => hub.subscriberCount);
+  const server = new Hono<Env>();
+
+  server.use('*', async (c, next) => {
+    const started = performance.now();
+    await next();
+    const route = c.req.routePath === '/*' ? 'other' : c.req.routePath;
+    metrics.request(route, c.res.status);
+    options.log?.({
+      time: new Date().toISOString(),
+      method: c.req.method,
+      path: c.req.path,
+      status: c.res.status,
+      ms: Math.round((performance.now() - started) * 100) / 100,
+      user: c.get('principal')?.userId ?? null,
+    });
+  });
+
+  server.onError((error, c) => {
+    if (error instanceof WeftError) return c.json(error.toBody(), error.status as 400);
+    console.error('weft: internal error', error);
+    return c.json(new WeftError('internal', 'internal server error').toBody(), 500);
+  });
+  server.notFound((c) => c.json(new WeftError('not_found', `no route ${c.req.method} ${c.req.path}`).toBody(), 404));
+
+  server.get('/v1/health', (c) =>
+    c.json({ ok: true, store: store.kind, version: WEFT_VERSION, protocol: PROTOCOL_VERSION }),
+  );
+
+  server.get('/metrics', async (c) => {
+    if (!options.publicMetrics) {
+      const principal = await auth.authenticate(c.req.raw);
+      if (!principal) throw new WeftError('unauthorized', 'a valid bearer token is required');
+      if (!principal.admin) throw new WeftError('forbidden', 'only the admin may read metrics');
+    }
+    return c.body(await metrics.text(), 200, { 'content-type': metrics.contentType });
+  });
+
+  server.use('/v1/*', async (c, next) => {
+    const principal = await auth.authenticate(c.req.raw);
+    if (!principal) throw new WeftError('unauthorized', 'a valid bearer token is required');
+    c.set('principal', principal);
+    await next();
+  });
+
+  server.post('/v1/push', async (c) => {
+    const request = await readJsonBody(c, protocol.PushRequestSchema, limits, (body) => {
+      const commands = (body as { commands?: unknown } | null)?.commands;
+      if (Array.isArray(commands) && commands.length > limits.maxBatch) {
+        throw new WeftError('payload_too_large', `at most ${limits.maxBatch} commands per push`, {
+          limit: limits.maxBatch,
+        });
+      }
+    });
+    if (request.appVersion !== undefined && (request.appVersion > app.version || request.appVersion < minAppVersion)) {
+      throw new WeftError('upgrade_required', `this server accepts app versions ${minAppVersion} to ${app.version}`, {
+        supported: { min: minAppVersion, max: app.version },
+      });
+    }
+    const done = metrics.pushTimer();
+    try {
+      const results = await handlePush(
+        { app, store, auth, scopes, hub, locks, now, metrics },
+        c.get('principal'),
+        request,
+      );
+      return c.json({ results });
+    } finally {
+      done();
+    }
+  });
+
+  server.get('/v1/pull', async (c) => c.json(await handlePull(c, store, auth, c.get('principal'))));
+
+  server.get('/v1/live', (c) =>
+    handleLive(
+      c,
+      { store, auth, hub, limits, options: { heartbeatMs: options.heartbeatMs ?? 15_000 } },
+      c.get('principal'),
+    ),
+  );
+
+  server.get('/v1/audit', async (c) => {
+    const query = parseQuery(c, protocol.AuditQuerySchema);
+    const principal = c.get('principal');
+    if (!principal.admin) {
+      if (query.scope === undefined)
+        throw new WeftError('forbidden', 'only the admin may read audit records across scopes');
+      await requireRight(auth, principal, 'audit', query.scope);
+    }
+    return c.json(await store.queryAudit(query));
+  });
+
+  return server;
+}

@@ -1,0 +1,110 @@
+import type { Context } from 'hono';
+import { streamSSE } from 'hono/streaming';
+import * as v from 'valibot';
+import { type LiveMessage, protocol, WeftError, type WireEvent } from '../shared/index.ts';
+import type { Auth, Principal } from './auth.ts';
+import type { Limits } from './limits.ts';
+import type { LiveHub } from './live-hub.ts';
+import { requireRight } from './routes-read.ts';
+import type { EventStore } from './store/port.ts';
+
+const BACKLOG_PAGE = 1000;
+
+export interface LiveOptions {
+  readonly heartbeatMs: number;
+}
+
+/**
+ * `GET /v1/live?scope=S:N&scope=T:M`: Server-Sent Events, one `events` message per batch of
+ * confirmed events `{ scope, events, head }`, starting after each cursor. Live events are
+ * buffered while the backlog is read, then deduplicated by seq, so the stream is gap-free and
+ * in order. The right to read is checked again before each delivery.
+ */
+export async function handleLive(
+  c: Context,
+  deps: { store: EventStore; auth: Auth; hub: LiveHub; limits: Limits; options: LiveOptions },
+  principal: Principal,
+): Promise<Response> {
+  const cursors = parseCursors(c.req.queries('scope') ?? [], deps.limits.maxLiveScopes);
+  for (const { scope, after } of cursors) {
+    await requireRight(deps.auth, principal, 'read', scope);
+    const { head } = await deps.store.readEvents(scope, 0, 0);
+    if (after > head) {
+      throw new WeftError('cursor_ahead', `cursor ${after} is past the head ${head} of ${scope}`, { scope, head });
+    }
+  }
+
+  return streamSSE(c, async (stream) => {
+    const sent = new Map(cursors.map(({ scope, after }) => [scope, after]));
+    const buffered: LiveMessage[] = [];
+    let live = false;
+    let writing = Promise.resolve();
+    const write = (message: LiveMessage) => {
+      writing = writing.then(async () => {
+        if (stream.aborted) return;
+        if (!(await deps.auth.authorize(principal, 'read', message.scope))) {
+          stream.abort();
+          return;
+        }
+        const last = message.events.at(-1)?.seq ?? 0;
+        await stream.writeSSE({ event: 'events', id: `${message.scope}:${last}`, data: JSON.stringify(message) });
+      });
+      return writing;
+    };
+    const deliver = (scope: string, events: ReadonlyArray<WireEvent>, head: number) => {
+      const after = sent.get(scope) ?? 0;
+      const fresh = events.filter((e) => e.seq > after);
+      if (fresh.length === 0) return;
+      sent.set(scope, fresh.at(-1)?.seq ?? after);
+      void write({ scope, events: fresh, head });
+    };
+    const unsubscribes = cursors.map(({ scope }) =>
+      deps.hub.subscribe(scope, (events, head) => {
+        if (live) deliver(scope, events, head);
+        else buffered.push({ scope, events: [...events], head });
+      }),
+    );
+    const heartbeat = setInterval(() => {
+      writing = writing.then(() => (stream.aborted ? undefined : stream.writeSSE({ event: 'heartbeat', data: '{}' })));
+    }, deps.options.heartbeatMs);
+    stream.onAbort(() => {
+      clearInterval(heartbeat);
+      for (const unsubscribe of unsubscribes) unsubscribe();
+    });
+
+    try {
+      await stream.writeSSE({ event: 'ready', data: JSON.stringify({ scopes: cursors.map((x) => x.scope) }) });
+      for (const { scope } of cursors) {
+        for (;;) {
+          const { events, head } = await deps.store.readEvents(scope, sent.get(scope) ?? 0, BACKLOG_PAGE);
+          if (events.length === 0) break;
+          deliver(scope, events, head);
+          await writing;
+          if ((events.at(-1)?.seq ?? head) >= head) break;
+        }
+      }
+      live = true;
+      for (const message of buffered.splice(0)) deliver(message.scope, message.events, message.head);
+      // Hold the stream open until the client goes away.
+      await new Promise<void>((resolve) => stream.onAbort(resolve));
+    } finally {
+      clearInterval(heartbeat);
+      for (const unsubscribe of unsubscribes) unsubscribe();
+    }
+  });
+}
+
+function parseCursors(values: string[], max: number): Array<{ scope: string; after: number }> {
+  if (values.length === 0) throw new WeftError('bad_request', 'name at least one scope=S:N');
+  if (values.length > max) throw new WeftError('bad_request', `at most ${max} scopes per live connection`);
+  const cursors = values.map((value) => {
+    const parsed = v.safeParse(protocol.LiveCursorSchema, value);
+    if (!parsed.success)
+      throw new WeftError('bad_request', `invalid scope cursor "${value.slice(0, 80)}": ${parsed.issues[0].message}`);
+    return parsed.output;
+  });
+  if (new Set(cursors.map((x) => x.scope)).size !== cursors.length) {
+    throw new WeftError('bad_request', 'each scope may appear once');
+  }
+  return cursors;
+}

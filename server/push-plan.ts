@@ -1,0 +1,91 @@
+import { type AnyApp, canonicalJson, type PushCommand, resolveCommand, WeftError } from '../shared/index.ts';
+import type { ClientLookup, StoredResult } from './store/port.ts';
+
+/** A command of a push, checked and placed: new work, or a resend of a settled command. */
+export type PlannedCommand =
+  | { readonly kind: 'new'; readonly command: PushCommand; readonly scope: string; readonly argsJson: string }
+  | { readonly kind: 'stored'; readonly command: PushCommand; readonly stored: StoredResult }
+  | { readonly kind: 'repeat'; readonly command: PushCommand; readonly index: number };
+
+/**
+ * Validates a whole push before anything runs, so a bad request stores nothing:
+ * every name known and args valid (404 / 400), then per command in request order:
+ * a resend of a stored command (same id, seq, name, args) is a duplicate; the same id or seq
+ * with anything else is `idempotency_conflict`; a new command must carry the next seq
+ * (`seq_gap`, or `client_unknown` when the server has no record of the client at all).
+ */
+export function planPush(
+  app: AnyApp,
+  clientId: string,
+  commands: ReadonlyArray<PushCommand>,
+  lookup: ClientLookup,
+): PlannedCommand[] {
+  const resolved = commands.map((command) => {
+    const result = resolveCommand(app, command.name, command.args);
+    if (!result.ok) {
+      throw new WeftError(result.code === 'unknown_command' ? 'unknown_command' : 'bad_request', result.message, {
+        commandId: command.id,
+      });
+    }
+    return { command, scope: result.scope, argsJson: canonicalJson(command.args) };
+  });
+
+  const bySeq = new Map<number, StoredResult>();
+  const byId = new Map<string, StoredResult>();
+  for (const stored of lookup.results) {
+    if (stored.clientId === clientId) bySeq.set(stored.seq, stored);
+    byId.set(stored.commandId, stored);
+  }
+  const planned: PlannedCommand[] = [];
+  const newBySeq = new Map<number, number>();
+  const newById = new Map<string, number>();
+  let expected = (lookup.client?.lastSeq ?? 0) + 1;
+
+  resolved.forEach(({ command, scope, argsJson }, index) => {
+    const stored = bySeq.get(command.seq) ?? byId.get(command.id);
+    if (stored) {
+      const same =
+        stored.clientId === clientId &&
+        stored.seq === command.seq &&
+        stored.commandId === command.id &&
+        stored.name === command.name &&
+        stored.argsJson === argsJson;
+      if (!same) throw conflict(command, 'was already used for another command');
+      planned.push({ kind: 'stored', command, stored });
+      return;
+    }
+    const earlierIndex = newBySeq.get(command.seq) ?? newById.get(command.id);
+    if (earlierIndex !== undefined) {
+      const earlier = planned[earlierIndex];
+      const same =
+        earlier?.kind === 'new' &&
+        earlier.command.id === command.id &&
+        earlier.command.seq === command.seq &&
+        earlier.command.name === command.name &&
+        earlier.argsJson === argsJson;
+      if (!same) throw conflict(command, 'appears twice in this push with different contents');
+      planned.push({ kind: 'repeat', command, index: earlierIndex });
+      return;
+    }
+    if (command.seq !== expected) {
+      if (command.seq < expected) throw conflict(command, 'was already processed');
+      if (lookup.client === null) {
+        throw new WeftError('client_unknown', `the server has no record of client ${clientId}`, { expected });
+      }
+      throw new WeftError('seq_gap', `command seq ${command.seq} skips ahead; expected ${expected}`, { expected });
+    }
+    newBySeq.set(command.seq, index);
+    newById.set(command.id, index);
+    planned.push({ kind: 'new', command, scope, argsJson });
+    expected++;
+  });
+  return planned;
+}
+
+function conflict(command: PushCommand, why: string): WeftError {
+  return new WeftError(
+    'idempotency_conflict',
+    `command ${command.id} (seq ${command.seq}) ${why}; a resend must repeat the same id, seq, name and args`,
+    { commandId: command.id, seq: command.seq },
+  );
+}

@@ -1,0 +1,276 @@
+import {
+  type AnyApp,
+  type AuditOutcome,
+  digestEvents,
+  executeCommand,
+  OverlayTables,
+  type PushCommand,
+  type PushRequest,
+  type PushResult,
+  WeftError,
+  type WireEvent,
+} from '../shared/index.ts';
+import type { Auth, Principal } from './auth.ts';
+import type { KeyedLock } from './keyed-lock.ts';
+import type { LiveHub } from './live-hub.ts';
+import type { ServerMetrics } from './metrics.ts';
+import { type PlannedCommand, planPush } from './push-plan.ts';
+import type { ScopeCache, ScopeState } from './scope-cache.ts';
+import { type CommandOutcome, type EventStore, StoreConflict, type StoredResult } from './store/port.ts';
+
+/** How many intervening events an audit record names; the count is always exact. */
+const INTERVENED_LISTED = 20;
+/** How many stored events one audit record may read to tell other clients' events from the client's own. */
+const INTERVENED_SCAN = 1000;
+/** Attempts when another writer (a second node) moved a head between read and commit. */
+const COMMIT_ATTEMPTS = 5;
+
+export interface PushDeps {
+  readonly app: AnyApp;
+  readonly store: EventStore;
+  readonly auth: Auth;
+  readonly scopes: ScopeCache;
+  readonly hub: LiveHub;
+  readonly locks: KeyedLock;
+  readonly now: () => number;
+  readonly metrics: ServerMetrics;
+}
+
+/**
+ * The push pipeline of DESIGN §4, for one request: plan (dedupe, seq order, validation) →
+ * authorize every scope written → run each new command against its scope's state → commit
+ * events, results, client position and audit records in one store transaction → fan out.
+ * Any error before the commit leaves the store untouched.
+ */
+export async function handlePush(deps: PushDeps, principal: Principal, request: PushRequest): Promise<PushResult[]> {
+  if (request.commands.length === 0) return [];
+  const releaseClient = await deps.locks.acquire([`client:${request.clientId}`]);
+  try {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await pushOnce(deps, principal, request);
+      } catch (error) {
+        if (!(error instanceof StoreConflict) || attempt >= COMMIT_ATTEMPTS) throw error;
+      }
+    }
+  } finally {
+    releaseClient();
+  }
+}
+
+async function pushOnce(deps: PushDeps, principal: Principal, request: PushRequest): Promise<PushResult[]> {
+  const { clientId, commands } = request;
+  const lookup = await deps.store.lookupClient(clientId, {
+    seqs: commands.map((c) => c.seq),
+    commandIds: commands.map((c) => c.id),
+  });
+  if (lookup.client && lookup.client.userId !== principal.userId) {
+    throw new WeftError('forbidden', `client ${clientId} belongs to another user`);
+  }
+  const plan = planPush(deps.app, clientId, commands, lookup);
+  const fresh = plan.filter((p): p is Extract<PlannedCommand, { kind: 'new' }> => p.kind === 'new');
+  const scopes = [...new Set(fresh.map((p) => p.scope))];
+  for (const scope of scopes) {
+    if (!(await deps.auth.authorize(principal, 'write', scope))) {
+      throw new WeftError('forbidden', `you may not write ${scope}`);
+    }
+  }
+
+  const outcomes: CommandOutcome[] = [];
+  const touched = new Map<string, { state: ScopeState; changes: OverlayTables; head: number }>();
+  const releaseScopes = await deps.locks.acquire(scopes.map((scope) => `scope:${scope}`));
+  try {
+    for (const scope of scopes) {
+      const state = await deps.scopes.get(scope);
+      touched.set(scope, { state, changes: new OverlayTables(deps.app.tables, state.tables), head: state.head });
+    }
+    const recordedAt = deps.now();
+    for (const { command, scope, argsJson } of fresh) {
+      const work = touched.get(scope);
+      if (!work) throw new Error(`scope ${scope} was not loaded`);
+      if (command.baseSeq > work.head) {
+        throw new WeftError('cursor_ahead', `baseSeq ${command.baseSeq} is past the head ${work.head} of ${scope}`, {
+          scope,
+          head: work.head,
+        });
+      }
+      const result = executeCommand(deps.app, command, () => work.changes);
+      const intervened = await intervening(deps.store, work.state, clientId, command.baseSeq, work.head, outcomes);
+      const base = {
+        clientId,
+        userId: principal.userId,
+        seq: command.seq,
+        commandId: command.id,
+        name: command.name,
+        args: command.args,
+        argsJson,
+        at: command.at,
+        scope,
+      };
+      const auditBase = { recordedAt, baseSeq: command.baseSeq, headSeq: work.head, ...intervened };
+      if (result.ok) {
+        result.writes.commitTo(work.changes);
+        outcomes.push({
+          ...base,
+          status: 'applied',
+          events: result.events,
+          code: null,
+          message: null,
+          audit: { ...auditBase, outcome: appliedOutcome(command, intervened.intervenedCount, result.events) },
+        });
+        work.head += result.events.length;
+      } else {
+        outcomes.push({
+          ...base,
+          status: 'rejected',
+          events: [],
+          code: result.code,
+          message: result.message,
+          audit: { ...auditBase, outcome: 'rejected' },
+        });
+      }
+    }
+
+    const committed = await deps.store
+      .commit({
+        outcomes,
+        expectedHeads: new Map([...touched].map(([scope, work]) => [scope, work.state.head])),
+        expectedClientSeqs: new Map([[clientId, lookup.client?.lastSeq ?? 0]]),
+      })
+      .catch((error: unknown) => {
+        if (error instanceof StoreConflict) for (const scope of scopes) deps.scopes.invalidate(scope);
+        throw error;
+      });
+
+    for (const [scope, work] of touched) {
+      const events = committed.events.flatMap((list, i) => (outcomes[i]?.scope === scope ? list : []));
+      const head = committed.heads.get(scope) ?? work.head;
+      deps.scopes.advance(work.state, work.changes, events, head);
+      deps.hub.publish(scope, events, head);
+      deps.metrics.eventsAppended(scope, events.length);
+    }
+    for (const outcome of outcomes) deps.metrics.commandSettled(outcome.audit.outcome);
+    for (const planned of plan) if (planned.kind !== 'new') deps.metrics.commandSettled('duplicate');
+    return await buildResults(deps.store, plan, outcomes, committed.events);
+  } finally {
+    releaseScopes();
+  }
+}
+
+/** clean: nothing intervened; rebased: something did but the events match the client's (or no digest); diverged: they differ. */
+function appliedOutcome(
+  command: PushCommand,
+  intervenedCount: number,
+  events: ReadonlyArray<{ type: string; data: unknown }>,
+): AuditOutcome {
+  if (command.digest !== undefined && command.digest !== digestEvents(events)) return 'diverged';
+  return intervenedCount === 0 ? 'clean' : 'rebased';
+}
+
+/**
+ * The events of other clients between the client's base and this command: stored ones (from
+ * the in-memory tail when it reaches back far enough, else one bounded read) and those of earlier
+ * commands in this push. The client's own events are not conflicts: its optimistic run already
+ * included them. Exact for up to `INTERVENED_SCAN` events in the range; beyond that the events
+ * not scanned are counted as foreign.
+ */
+async function intervening(
+  store: EventStore,
+  state: ScopeState,
+  clientId: string,
+  baseSeq: number,
+  head: number,
+  earlier: ReadonlyArray<CommandOutcome>,
+): Promise<Pick<CommandOutcome['audit'], 'intervenedCount' | 'intervened'>> {
+  if (head === baseSeq) return { intervenedCount: 0, intervened: [] };
+  const listed: Array<{ seq: number; type: string; commandId: string; clientId: string }> = [];
+  let foreign = 0;
+  const see = (seq: number, type: string, commandId: string, eventClient: string) => {
+    if (eventClient === clientId) return;
+    foreign++;
+    if (listed.length < INTERVENED_LISTED) listed.push({ seq, type, commandId, clientId: eventClient });
+  };
+  if (baseSeq < state.head) {
+    const firstRecent = state.recent[0]?.seq ?? Number.POSITIVE_INFINITY;
+    const stored =
+      baseSeq + 1 >= firstRecent
+        ? state.recent.filter((e) => e.seq > baseSeq)
+        : (await store.readEvents(state.scope, baseSeq, Math.min(state.head - baseSeq, INTERVENED_SCAN))).events;
+    for (const e of stored) see(e.seq, e.type, e.commandId, e.clientId);
+    // Whatever lies beyond the bounded read counts as foreign.
+    const unscanned = state.head - baseSeq - stored.length;
+    foreign += unscanned;
+  }
+  let seq = state.head;
+  for (const outcome of earlier) {
+    if (outcome.scope !== state.scope) continue;
+    for (const event of outcome.events) {
+      seq++;
+      if (seq > baseSeq) see(seq, event.type, outcome.commandId, outcome.clientId);
+    }
+  }
+  return { intervenedCount: foreign, intervened: listed };
+}
+
+async function buildResults(
+  store: EventStore,
+  plan: ReadonlyArray<PlannedCommand>,
+  outcomes: ReadonlyArray<CommandOutcome>,
+  events: ReadonlyArray<WireEvent[]>,
+): Promise<PushResult[]> {
+  const fresh: PushResult[] = [];
+  const results: PushResult[] = [];
+  for (const planned of plan) {
+    switch (planned.kind) {
+      case 'new': {
+        const i = fresh.length;
+        const outcome = outcomes[i];
+        if (!outcome) throw new Error('outcome missing for a new command');
+        const result = resultOf(
+          outcome.commandId,
+          outcome.seq,
+          outcome.status,
+          events[i] ?? [],
+          outcome.code,
+          outcome.message,
+        );
+        fresh.push(result);
+        results.push(result);
+        break;
+      }
+      case 'repeat': {
+        const original = results[planned.index];
+        if (!original) throw new Error('a repeated command precedes its original');
+        results.push({ ...original, duplicate: true });
+        break;
+      }
+      case 'stored':
+        results.push({ ...(await storedResult(store, planned.stored)), duplicate: true });
+        break;
+      default: {
+        const unreachable: never = planned;
+        throw new Error(`unhandled plan ${String(unreachable)}`);
+      }
+    }
+  }
+  return results;
+}
+
+async function storedResult(store: EventStore, stored: StoredResult): Promise<PushResult> {
+  const events =
+    stored.eventCount > 0 ? (await store.readEvents(stored.scope, stored.firstSeq - 1, stored.eventCount)).events : [];
+  return resultOf(stored.commandId, stored.seq, stored.status, events, stored.code, stored.message);
+}
+
+function resultOf(
+  id: string,
+  seq: number,
+  status: 'applied' | 'rejected',
+  events: WireEvent[],
+  code: string | null,
+  message: string | null,
+): PushResult {
+  return status === 'applied'
+    ? { id, seq, status, events }
+    : { id, seq, status, code: code ?? 'rejected', message: message ?? '' };
+}

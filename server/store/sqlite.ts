@@ -1,0 +1,322 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import type { AuditQuery, AuditRecord, WireEvent } from '../../shared/index.ts';
+import {
+  type ClientLookup,
+  type CommitRequest,
+  type CommitResult,
+  type EventStore,
+  type ScopeSnapshot,
+  StoreConflict,
+  type StoredResult,
+} from './port.ts';
+
+const SCHEMA_V1 = `
+CREATE TABLE IF NOT EXISTS events (scope TEXT NOT NULL, seq INTEGER NOT NULL, type TEXT NOT NULL, data TEXT NOT NULL,
+  command_id TEXT NOT NULL, client_id TEXT NOT NULL, at INTEGER NOT NULL, PRIMARY KEY (scope, seq)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS heads (scope TEXT PRIMARY KEY, head INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS clients (client_id TEXT PRIMARY KEY, user_id TEXT NOT NULL, last_seq INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS results (client_id TEXT NOT NULL, seq INTEGER NOT NULL, command_id TEXT NOT NULL UNIQUE,
+  name TEXT NOT NULL, args_json TEXT NOT NULL, status TEXT NOT NULL, scope TEXT NOT NULL, first_seq INTEGER NOT NULL,
+  event_count INTEGER NOT NULL, code TEXT, message TEXT, PRIMARY KEY (client_id, seq));
+CREATE TABLE IF NOT EXISTS audit (id INTEGER PRIMARY KEY AUTOINCREMENT, recorded_at INTEGER NOT NULL, scope TEXT NOT NULL,
+  command_id TEXT NOT NULL, client_id TEXT NOT NULL, user_id TEXT NOT NULL, name TEXT NOT NULL, args TEXT NOT NULL,
+  seq INTEGER NOT NULL, base_seq INTEGER NOT NULL, head_seq INTEGER NOT NULL, outcome TEXT NOT NULL, code TEXT,
+  message TEXT, event_seqs TEXT NOT NULL, intervened_count INTEGER NOT NULL, intervened TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS audit_scope ON audit (scope, id);
+CREATE INDEX IF NOT EXISTS audit_client ON audit (client_id, id);
+CREATE INDEX IF NOT EXISTS audit_user ON audit (user_id, id);
+CREATE INDEX IF NOT EXISTS audit_outcome ON audit (outcome, id);
+CREATE INDEX IF NOT EXISTS audit_name ON audit (name, id);
+CREATE INDEX IF NOT EXISTS audit_time ON audit (recorded_at);
+CREATE TABLE IF NOT EXISTS snapshots (scope TEXT PRIMARY KEY, seq INTEGER NOT NULL, tables TEXT NOT NULL) WITHOUT ROWID;
+`;
+
+interface ResultRow {
+  client_id: string;
+  seq: number;
+  command_id: string;
+  name: string;
+  args_json: string;
+  status: 'applied' | 'rejected';
+  scope: string;
+  first_seq: number;
+  event_count: number;
+  code: string | null;
+  message: string | null;
+}
+
+export interface SqliteEventStore extends EventStore {
+  /** `journal_mode` and `synchronous` as SQLite reports them (FULL = 2). */
+  pragmas(): { journalMode: string; synchronous: number };
+}
+
+/**
+ * The embedded default store: one SQLite file (or `:memory:`) through better-sqlite3, in WAL
+ * mode with `synchronous=FULL`, so a resolved `commit` survives power loss. Each commit is one
+ * IMMEDIATE transaction over prepared statements.
+ */
+export function sqliteStore(options: { file: string }): SqliteEventStore {
+  if (options.file !== ':memory:') mkdirSync(path.dirname(path.resolve(options.file)), { recursive: true });
+  const db = new Database(options.file);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.pragma('busy_timeout = 5000');
+  if ((db.pragma('user_version', { simple: true }) as number) < 1) {
+    db.exec(SCHEMA_V1);
+    db.pragma('user_version = 1');
+  }
+
+  const q = {
+    head: db.prepare<[string], { head: number }>('SELECT head FROM heads WHERE scope = ?'),
+    setHead: db.prepare(
+      'INSERT INTO heads (scope, head) VALUES (?, ?) ON CONFLICT (scope) DO UPDATE SET head = excluded.head',
+    ),
+    client: db.prepare<[string], { client_id: string; user_id: string; last_seq: number }>(
+      'SELECT client_id, user_id, last_seq FROM clients WHERE client_id = ?',
+    ),
+    insertClient: db.prepare('INSERT INTO clients (client_id, user_id, last_seq) VALUES (?, ?, ?)'),
+    setClientSeq: db.prepare('UPDATE clients SET last_seq = ? WHERE client_id = ?'),
+    insertEvent: db.prepare(
+      'INSERT INTO events (scope, seq, type, data, command_id, client_id, at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    ),
+    insertResult: db.prepare(
+      'INSERT INTO results (client_id, seq, command_id, name, args_json, status, scope, first_seq, event_count, code, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    ),
+    insertAudit: db.prepare(
+      `INSERT INTO audit (recorded_at, scope, command_id, client_id, user_id, name, args, seq, base_seq, head_seq, outcome,
+        code, message, event_seqs, intervened_count, intervened) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ),
+    events: db.prepare<
+      [string, number, number],
+      { seq: number; scope: string; type: string; data: string; command_id: string; client_id: string; at: number }
+    >(
+      'SELECT seq, scope, type, data, command_id, client_id, at FROM events WHERE scope = ? AND seq > ? ORDER BY seq LIMIT ?',
+    ),
+    resultBySeq: db.prepare<[string, number], ResultRow>('SELECT * FROM results WHERE client_id = ? AND seq = ?'),
+    resultById: db.prepare<[string], ResultRow>('SELECT * FROM results WHERE command_id = ?'),
+    loadSnapshot: db.prepare<[string], { scope: string; seq: number; tables: string }>(
+      'SELECT scope, seq, tables FROM snapshots WHERE scope = ?',
+    ),
+    saveSnapshot: db.prepare(
+      'INSERT INTO snapshots (scope, seq, tables) VALUES (?, ?, ?) ON CONFLICT (scope) DO UPDATE SET seq = excluded.seq, tables = excluded.tables',
+    ),
+  };
+
+  const commit = db.transaction((request: CommitRequest): CommitResult => {
+    const heads = new Map<string, number>();
+    for (const [scope, expected] of request.expectedHeads) {
+      const head = q.head.get(scope)?.head ?? 0;
+      if (head !== expected) throw new StoreConflict(`head of ${scope} is ${head}, not ${expected}`);
+      heads.set(scope, head);
+    }
+    const positions = new Map<string, number>();
+    for (const [clientId, expected] of request.expectedClientSeqs) {
+      const row = q.client.get(clientId);
+      if ((row?.last_seq ?? 0) !== expected) throw new StoreConflict(`client ${clientId} moved past ${expected}`);
+      positions.set(clientId, expected);
+    }
+    const events: WireEvent[][] = [];
+    for (const o of request.outcomes) {
+      let head = heads.get(o.scope) ?? q.head.get(o.scope)?.head ?? 0;
+      const firstSeq = head + 1;
+      const stored: WireEvent[] = [];
+      for (const e of o.events) {
+        head++;
+        q.insertEvent.run(o.scope, head, e.type, JSON.stringify(e.data), o.commandId, o.clientId, o.at);
+        stored.push({
+          seq: head,
+          scope: o.scope,
+          type: e.type,
+          data: e.data,
+          commandId: o.commandId,
+          clientId: o.clientId,
+          at: o.at,
+        });
+      }
+      heads.set(o.scope, head);
+      events.push(stored);
+      const client = q.client.get(o.clientId);
+      if (!client) q.insertClient.run(o.clientId, o.userId, o.seq);
+      else if (client.user_id !== o.userId) throw new StoreConflict(`client ${o.clientId} belongs to another user`);
+      else q.setClientSeq.run(Math.max(client.last_seq, o.seq), o.clientId);
+      q.insertResult.run(
+        o.clientId,
+        o.seq,
+        o.commandId,
+        o.name,
+        o.argsJson,
+        o.status,
+        o.scope,
+        firstSeq,
+        stored.length,
+        o.code,
+        o.message,
+      );
+      const a = o.audit;
+      q.insertAudit.run(
+        a.recordedAt,
+        o.scope,
+        o.commandId,
+        o.clientId,
+        o.userId,
+        o.name,
+        JSON.stringify(o.args ?? null),
+        o.seq,
+        a.baseSeq,
+        a.headSeq,
+        a.outcome,
+        o.code,
+        o.message,
+        JSON.stringify(stored.map((e) => e.seq)),
+        a.intervenedCount,
+        JSON.stringify(a.intervened),
+      );
+    }
+    for (const [scope, head] of heads) q.setHead.run(scope, head);
+    return { events, heads };
+  });
+
+  return {
+    kind: 'sqlite',
+    pragmas: () => ({
+      journalMode: String(db.pragma('journal_mode', { simple: true })),
+      synchronous: Number(db.pragma('synchronous', { simple: true })),
+    }),
+    async commit(request) {
+      try {
+        return commit.immediate(request);
+      } catch (error) {
+        if (error instanceof Database.SqliteError && error.code.startsWith('SQLITE_CONSTRAINT')) {
+          throw new StoreConflict(`a command id or (client, seq) is already stored: ${error.message}`);
+        }
+        throw error;
+      }
+    },
+    async readEvents(scope, after, limit) {
+      const head = q.head.get(scope)?.head ?? 0;
+      const rows = limit > 0 ? q.events.all(scope, after, limit) : [];
+      return {
+        head,
+        events: rows.map((r) => ({
+          seq: r.seq,
+          scope: r.scope,
+          type: r.type,
+          data: JSON.parse(r.data) as unknown,
+          commandId: r.command_id,
+          clientId: r.client_id,
+          at: r.at,
+        })),
+      };
+    },
+    async lookupClient(clientId, keys): Promise<ClientLookup> {
+      const row = q.client.get(clientId);
+      const found = new Map<string, StoredResult>();
+      for (const seq of keys.seqs) {
+        const r = q.resultBySeq.get(clientId, seq);
+        if (r) found.set(r.command_id, toResult(r));
+      }
+      for (const id of keys.commandIds) {
+        if (found.has(id)) continue;
+        const r = q.resultById.get(id);
+        if (r) found.set(r.command_id, toResult(r));
+      }
+      return {
+        client: row ? { clientId: row.client_id, userId: row.user_id, lastSeq: row.last_seq } : null,
+        results: [...found.values()],
+      };
+    },
+    async queryAudit(query: AuditQuery) {
+      const where: string[] = [];
+      const params: Array<string | number> = [];
+      const add = (sql: string, value: string | number | undefined) => {
+        if (value === undefined) return;
+        where.push(sql);
+        params.push(value);
+      };
+      add('scope = ?', query.scope);
+      add('outcome = ?', query.outcome);
+      add('client_id = ?', query.client);
+      add('user_id = ?', query.user);
+      add('name = ?', query.command);
+      add('recorded_at >= ?', query.since);
+      add('recorded_at < ?', query.until);
+      add('id > ?', query.after);
+      const limit = query.limit;
+      const rows = db
+        .prepare(`SELECT * FROM audit ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id LIMIT ?`)
+        .all(...params, limit + 1) as AuditRow[];
+      const page = rows.slice(0, limit).map(toAudit);
+      return { records: page, next: rows.length > limit ? (page.at(-1)?.id ?? null) : null };
+    },
+    async loadSnapshot(scope): Promise<ScopeSnapshot | null> {
+      const row = q.loadSnapshot.get(scope);
+      return row ? { scope: row.scope, seq: row.seq, tables: JSON.parse(row.tables) as ScopeSnapshot['tables'] } : null;
+    },
+    async saveSnapshot(snapshot) {
+      q.saveSnapshot.run(snapshot.scope, snapshot.seq, JSON.stringify(snapshot.tables));
+    },
+    async close() {
+      if (db.open) db.close();
+    },
+  };
+}
+
+interface AuditRow {
+  id: number;
+  recorded_at: number;
+  scope: string;
+  command_id: string;
+  client_id: string;
+  user_id: string;
+  name: string;
+  args: string;
+  seq: number;
+  base_seq: number;
+  head_seq: number;
+  outcome: AuditRecord['outcome'];
+  code: string | null;
+  message: string | null;
+  event_seqs: string;
+  intervened_count: number;
+  intervened: string;
+}
+
+function toAudit(r: AuditRow): AuditRecord {
+  return {
+    id: r.id,
+    recordedAt: r.recorded_at,
+    scope: r.scope,
+    commandId: r.command_id,
+    clientId: r.client_id,
+    userId: r.user_id,
+    name: r.name,
+    args: JSON.parse(r.args) as unknown,
+    seq: r.seq,
+    baseSeq: r.base_seq,
+    headSeq: r.head_seq,
+    outcome: r.outcome,
+    code: r.code,
+    message: r.message,
+    eventSeqs: JSON.parse(r.event_seqs) as number[],
+    intervenedCount: r.intervened_count,
+    intervened: JSON.parse(r.intervened) as AuditRecord['intervened'],
+  };
+}
+
+function toResult(r: ResultRow): StoredResult {
+  return {
+    clientId: r.client_id,
+    seq: r.seq,
+    commandId: r.command_id,
+    name: r.name,
+    argsJson: r.args_json,
+    status: r.status,
+    scope: r.scope,
+    firstSeq: r.first_seq,
+    eventCount: r.event_count,
+    code: r.code,
+    message: r.message,
+  };
+}

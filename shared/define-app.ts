@@ -1,0 +1,148 @@
+import type { SchemaOutput, StandardSchemaV1 } from './standard-schema.ts';
+
+/** A projection row: plain JSON fields. */
+export type Row = Readonly<Record<string, unknown>>;
+
+/**
+ * A projection table: rows validated by `schema`, found by the string field `key` and by the
+ * declared `indexes`. Rows live per scope, so a key is unique within its scope.
+ */
+export interface TableDef<R extends Row = Row> {
+  readonly schema: StandardSchemaV1<unknown, R>;
+  readonly key: keyof R & string;
+  readonly indexes: ReadonlyArray<keyof R & string>;
+}
+
+/** The erased shape of any `TableDef`, whatever its row type. */
+export interface AnyTableDef {
+  readonly schema: StandardSchemaV1;
+  readonly key: string;
+  readonly indexes: ReadonlyArray<string>;
+}
+
+export type EventSchemas = Readonly<Record<string, StandardSchemaV1>>;
+export type TableDefs = Readonly<Record<string, AnyTableDef>>;
+export type RowOf<T extends TableDefs, N extends keyof T> =
+  T[N]['schema'] extends StandardSchemaV1<unknown, infer R> ? (R extends Row ? R : Row) : Row;
+export type TableName<T extends TableDefs> = keyof T & string;
+
+/** Reads of projection tables within one scope. Results of `find` are sorted by key. */
+export interface TableReader<T extends TableDefs = TableDefs> {
+  get<N extends TableName<T>>(table: N, key: string): RowOf<T, N> | undefined;
+  find<N extends TableName<T>>(table: N, where?: Partial<RowOf<T, N>>): RowOf<T, N>[];
+}
+
+/** The one write interface of projections, whatever store sits behind it. */
+export interface ProjectionTx<T extends TableDefs = TableDefs> extends TableReader<T> {
+  put<N extends TableName<T>>(table: N, row: RowOf<T, N>): void;
+  delete<N extends TableName<T>>(table: N, key: string): void;
+}
+
+/** An event as projections see it: the fact, plus when and by which command it happened. */
+export interface AppliedEvent<Type extends string = string, Data = unknown> {
+  readonly type: Type;
+  readonly data: Data;
+  readonly scope: string;
+  /** The command's timestamp (`ctx.now`), identical in the optimistic and the confirmed run. */
+  readonly at: number;
+  readonly commandId: string;
+}
+
+export type ProjectionHandlers<E extends EventSchemas, T extends TableDefs> = {
+  readonly [K in keyof E & string]?: (tx: ProjectionTx<T>, event: AppliedEvent<K, SchemaOutput<E[K]>>) => void;
+};
+
+/** What a command's `run` may do: read its scope, emit events, reject. Deterministic by design. */
+export interface CommandContext<E extends EventSchemas, T extends TableDefs> extends TableReader<T> {
+  /** The command's timestamp in ms since the epoch, taken once when the client issued it. */
+  readonly now: number;
+  readonly scope: string;
+  /** An id derived from the command id, the same on every run of this command. */
+  id(): string;
+  emit<K extends keyof E & string>(type: K, data: SchemaOutput<E[K]>): void;
+  /**
+   * Ends the run: nothing it emitted is kept, and the command settles as rejected.
+   * Write `return ctx.reject(...)` so TypeScript narrows what follows.
+   */
+  reject(code: string, message: string): never;
+}
+
+export interface CommandDef<E extends EventSchemas, T extends TableDefs, S extends StandardSchemaV1> {
+  readonly args: S;
+  /** The consistency boundary this command writes; recomputed by the server from the args. */
+  scope(args: SchemaOutput<S>): string;
+  run(ctx: CommandContext<E, T>, args: SchemaOutput<S>): void;
+}
+
+export interface AppSpec<
+  E extends EventSchemas,
+  T extends TableDefs,
+  C extends Readonly<Record<string, StandardSchemaV1>>,
+> {
+  readonly name: string;
+  /** The app's schema version; the server accepts `[minVersion, version]` (default: all). */
+  readonly version?: number;
+  readonly events: E;
+  readonly tables: T;
+  readonly projections: ProjectionHandlers<E, T>;
+  readonly commands: { readonly [K in keyof C]: CommandDef<E, T, C[K]> };
+}
+
+export interface App<
+  E extends EventSchemas = EventSchemas,
+  T extends TableDefs = TableDefs,
+  C extends Readonly<Record<string, StandardSchemaV1>> = Readonly<Record<string, StandardSchemaV1>>,
+> extends AppSpec<E, T, C> {
+  readonly version: number;
+}
+
+/** Any app, for code (client, server) that interprets definitions without knowing their types. */
+// biome-ignore lint/suspicious/noExplicitAny: the erased form of App<E, T, C>, used by interpreters
+export type AnyApp = App<any, any, any>;
+
+export type CommandName<A extends AnyApp> = keyof A['commands'] & string;
+export type CommandArgs<A extends AnyApp, N extends CommandName<A>> =
+  A['commands'][N] extends CommandDef<EventSchemas, TableDefs, infer S> ? StandardSchemaV1.InferInput<S> : never;
+
+/**
+ * Defines an app once for client, server and tests: its events, projection tables,
+ * projection handlers and commands. The result is inert, frozen data.
+ *
+ * @example
+ * const app = defineApp({
+ *   name: 'todo',
+ *   events: { added: v.object({ id: v.string(), text: v.string() }) },
+ *   tables: { todos: table(v.object({ id: v.string(), text: v.string() }), { key: 'id' }) },
+ *   projections: { added: (tx, e) => tx.put('todos', e.data) },
+ *   commands: {
+ *     add: {
+ *       args: v.object({ list: v.string(), text: v.string() }),
+ *       scope: (args) => `list:${args.list}`,
+ *       run: (ctx, args) => ctx.emit('added', { id: ctx.id(), text: args.text }),
+ *     },
+ *   },
+ * });
+ */
+export function defineApp<
+  E extends EventSchemas,
+  T extends TableDefs,
+  C extends Readonly<Record<string, StandardSchemaV1>>,
+>(spec: AppSpec<E, T, C>): App<E, T, C> {
+  for (const [name, def] of Object.entries(spec.tables)) {
+    if (typeof def.key !== 'string') throw new TypeError(`table ${name} needs a string key field`);
+  }
+  return Object.freeze({ ...spec, version: spec.version ?? 1 });
+}
+
+/**
+ * Declares a projection table.
+ *
+ * @example
+ * const cards = table(v.object({ cardId: v.string(), columnId: v.string() }), { key: 'cardId', indexes: ['columnId'] });
+ */
+export function table<R extends Row>(
+  schema: StandardSchemaV1<unknown, R>,
+  options: { key: keyof R & string; indexes?: ReadonlyArray<keyof R & string> },
+): TableDef<R> {
+  return Object.freeze({ schema, key: options.key, indexes: Object.freeze([...(options.indexes ?? [])]) });
+}

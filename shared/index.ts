@@ -1,0 +1,51 @@
+/** weft/shared: app definitions, the command and projection runtime, the wire protocol. */
+export { applyEvent } from './apply-event.ts';
+export type { Brand, ClientId, CommandId, Scope, Seq } from './brand.ts';
+export { canonicalJson, digestEvents } from './canonical-json.ts';
+export type {
+  AnyApp,
+  App,
+  AppliedEvent,
+  AppSpec,
+  CommandArgs,
+  CommandContext,
+  CommandDef,
+  CommandName,
+  EventSchemas,
+  ProjectionHandlers,
+  ProjectionTx,
+  Row,
+  RowOf,
+  TableDef,
+  TableDefs,
+  TableName,
+  TableReader,
+} from './define-app.ts';
+export { defineApp, table } from './define-app.ts';
+export type { ErrorCode, ErrorDetails } from './errors.ts';
+export { ERROR_STATUS, isErrorCode, WeftError } from './errors.ts';
+export type { CommandRecord, EmittedEvent, ExecuteResult, ResolvedCommand } from './execute-command.ts';
+export { executeCommand, RUNTIME_CODES, resolveCommand } from './execute-command.ts';
+export type { JsonLimits } from './json-limits.ts';
+export { parseJsonLimited } from './json-limits.ts';
+export { compareKeys, MemoryTables } from './memory-tables.ts';
+export type { RowChange } from './overlay-tables.ts';
+export { OverlayTables } from './overlay-tables.ts';
+export type {
+  AuditOutcome,
+  AuditQuery,
+  AuditRecord,
+  AuditResponse,
+  HealthResponse,
+  LiveMessage,
+  PullResponse,
+  PushCommand,
+  PushRequest,
+  PushResponse,
+  PushResult,
+  WireEvent,
+} from './protocol/index.ts';
+export * as protocol from './protocol/index.ts';
+export { AUDIT_OUTCOMES, PROTOCOL_HEADER, PROTOCOL_VERSION } from './protocol/index.ts';
+export type { SchemaOutput, StandardSchemaV1, Validation } from './standard-schema.ts';
+export { validateSchema } from './standard-schema.ts';
