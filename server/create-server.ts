@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { type AnyApp, PROTOCOL_VERSION, protocol, WeftError } from '../shared/index.ts';
 import type { Auth, Principal } from './auth.ts';
+import type { FaultHook } from './faults.ts';
 import { KeyedLock } from './keyed-lock.ts';
 import { DEFAULT_LIMITS, type Limits } from './limits.ts';
 import { handleLive } from './live.ts';
@@ -28,6 +29,8 @@ export interface ServerOptions {
   readonly publicMetrics?: boolean;
   /** Receives one structured entry per request; `jsonLines` prints them to stdout. */
   readonly log?: (entry: RequestLogEntry) => void;
+  /** Test-only: called at each named fault point of the push pipeline (`faults.ts`). */
+  readonly faults?: FaultHook;
 }
 
 export interface RequestLogEntry {
@@ -120,7 +123,7 @@ export function createServer(options: ServerOptions): Hono<Env> {
     const done = metrics.pushTimer();
     try {
       const results = await handlePush(
-        { app, store, auth, scopes, hub, locks, now, metrics },
+        { app, store, auth, scopes, hub, locks, now, metrics, fault: options.faults },
         c.get('principal'),
         request,
       );

@@ -3,6 +3,8 @@ export type { Auth, Principal, Right } from './auth.ts';
 export { bearerAuth, bearerToken } from './auth.ts';
 export type { RequestLogEntry, ServerOptions } from './create-server.ts';
 export { createServer } from './create-server.ts';
+export type { FaultHook, FaultPoint } from './faults.ts';
+export { FAULT_POINTS } from './faults.ts';
 export type { Limits } from './limits.ts';
 export { DEFAULT_LIMITS } from './limits.ts';
 export type { ScopeCacheOptions } from './scope-cache.ts';

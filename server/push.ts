@@ -11,6 +11,7 @@ import {
   type WireEvent,
 } from '../shared/index.ts';
 import type { Auth, Principal } from './auth.ts';
+import type { FaultHook } from './faults.ts';
 import type { KeyedLock } from './keyed-lock.ts';
 import type { LiveHub } from './live-hub.ts';
 import type { ServerMetrics } from './metrics.ts';
@@ -34,6 +35,8 @@ export interface PushDeps {
   readonly locks: KeyedLock;
   readonly now: () => number;
   readonly metrics: ServerMetrics;
+  /** Test-only fault injection (see `faults.ts`). */
+  readonly fault?: FaultHook | undefined;
 }
 
 /**
@@ -75,6 +78,7 @@ async function pushOnce(deps: PushDeps, principal: Principal, request: PushReque
       throw new WeftError('forbidden', `you may not write ${scope}`);
     }
   }
+  await deps.fault?.('push.afterAuthorize');
 
   const outcomes: CommandOutcome[] = [];
   const touched = new Map<string, { state: ScopeState; changes: OverlayTables; head: number }>();
@@ -131,6 +135,8 @@ async function pushOnce(deps: PushDeps, principal: Principal, request: PushReque
       }
     }
 
+    await deps.fault?.('push.afterRun');
+    await deps.fault?.('push.beforeCommit');
     const committed = await deps.store
       .commit({
         outcomes,
@@ -141,6 +147,7 @@ async function pushOnce(deps: PushDeps, principal: Principal, request: PushReque
         if (error instanceof StoreConflict) for (const scope of scopes) deps.scopes.invalidate(scope);
         throw error;
       });
+    await deps.fault?.('push.afterCommit');
 
     for (const [scope, work] of touched) {
       const events = committed.events.flatMap((list, i) => (outcomes[i]?.scope === scope ? list : []));
@@ -151,6 +158,7 @@ async function pushOnce(deps: PushDeps, principal: Principal, request: PushReque
     }
     for (const outcome of outcomes) deps.metrics.commandSettled(outcome.audit.outcome);
     for (const planned of plan) if (planned.kind !== 'new') deps.metrics.commandSettled('duplicate');
+    await deps.fault?.('push.afterFanout');
     return await buildResults(deps.store, plan, outcomes, committed.events);
   } finally {
     releaseScopes();
