@@ -10,6 +10,11 @@ export interface HttpTransportOptions {
   readonly auth?: string | (() => string | Promise<string>);
   /** Defaults to the global `fetch`; tests pass a Hono app's `app.request`. */
   readonly fetch?: (input: Request) => Response | Promise<Response>;
+  /**
+   * How long a push or pull may take before it counts as a network failure and is retried
+   * (default 30 s), so a server that stalls mid-request never wedges the outbox.
+   */
+  readonly timeoutMs?: number;
 }
 
 /**
@@ -40,7 +45,7 @@ export function httpTransport(options: HttpTransportOptions): Transport {
     path: string,
     init?: RequestInit,
   ): Promise<TransportResult<v.InferOutput<S>>> {
-    const response = await request(path, init);
+    const response = await request(path, { ...init, signal: AbortSignal.timeout(options.timeoutMs ?? 30_000) });
     if (!(response instanceof Response)) return { ok: false, failure: response };
     if (!response.ok) return { ok: false, failure: await errorOf(response) };
     let body: unknown;
