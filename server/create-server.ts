@@ -8,6 +8,7 @@ import { handleLive } from './live.ts';
 import { LiveHub } from './live-hub.ts';
 import { ServerMetrics } from './metrics.ts';
 import { handlePush } from './push.ts';
+import { RateLimiter } from './rate-limit.ts';
 import { readJsonBody } from './read-json-body.ts';
 import { handlePull, parseQuery, requireRight } from './routes-read.ts';
 import { ScopeCache, type ScopeCacheOptions } from './scope-cache.ts';
@@ -62,6 +63,7 @@ export function createServer(options: ServerOptions): Hono<Env> {
   const now = options.now ?? Date.now;
   const minAppVersion = options.minAppVersion ?? 0;
   const metrics = new ServerMetrics(() => hub.subscriberCount);
+  const rateLimiter = new RateLimiter(limits.requestsPerSecond, limits.requestBurst);
   const server = new Hono<Env>();
 
   server.use('*', async (c, next) => {
@@ -103,6 +105,11 @@ export function createServer(options: ServerOptions): Hono<Env> {
     const principal = await auth.authenticate(c.req.raw);
     if (!principal) throw new WeftError('unauthorized', 'a valid bearer token is required');
     c.set('principal', principal);
+    const retryAfter = rateLimiter.take(principal.userId);
+    if (retryAfter > 0) {
+      c.header('retry-after', String(retryAfter));
+      throw new WeftError('rate_limited', 'too many requests; retry later', { retryAfter });
+    }
     await next();
   });
 
@@ -123,7 +130,18 @@ export function createServer(options: ServerOptions): Hono<Env> {
     const done = metrics.pushTimer();
     try {
       const results = await handlePush(
-        { app, store, auth, scopes, hub, locks, now, metrics, fault: options.faults },
+        {
+          app,
+          store,
+          auth,
+          scopes,
+          hub,
+          locks,
+          now,
+          metrics,
+          fault: options.faults,
+          maxEventBytes: limits.maxEventBytes,
+        },
         c.get('principal'),
         request,
       );

@@ -8,6 +8,11 @@ export interface Limits {
   readonly maxDepth: number;
   /** Most scopes one live connection may follow. */
   readonly maxLiveScopes: number;
+  /** Largest event a command may emit, in bytes of JSON; a bigger one rejects the command (`payload_too_large`). */
+  readonly maxEventBytes: number;
+  /** Sustained requests per second per user, and the burst above it (429 with Retry-After). */
+  readonly requestsPerSecond: number;
+  readonly requestBurst: number;
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -15,4 +20,7 @@ export const DEFAULT_LIMITS: Limits = {
   maxBatch: 1000,
   maxDepth: 64,
   maxLiveScopes: 100,
+  maxEventBytes: 64 * 1024,
+  requestsPerSecond: 200,
+  requestBurst: 400,
 };

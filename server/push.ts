@@ -2,6 +2,7 @@ import {
   type AnyApp,
   type AuditOutcome,
   digestEvents,
+  type ExecuteResult,
   executeCommand,
   OverlayTables,
   type PushCommand,
@@ -35,6 +36,8 @@ export interface PushDeps {
   readonly locks: KeyedLock;
   readonly now: () => number;
   readonly metrics: ServerMetrics;
+  /** Largest event a command may emit, in bytes of JSON (`Limits.maxEventBytes`). */
+  readonly maxEventBytes?: number;
   /** Test-only fault injection (see `faults.ts`). */
   readonly fault?: FaultHook | undefined;
 }
@@ -98,7 +101,10 @@ async function pushOnce(deps: PushDeps, principal: Principal, request: PushReque
           head: work.head,
         });
       }
-      const result = executeCommand(deps.app, command, () => work.changes);
+      const result = limitEventSize(
+        executeCommand(deps.app, command, () => work.changes),
+        deps.maxEventBytes,
+      );
       const intervened = await intervening(deps.store, work.state, clientId, command.baseSeq, work.head, outcomes);
       const base = {
         clientId,
@@ -163,6 +169,21 @@ async function pushOnce(deps: PushDeps, principal: Principal, request: PushReque
   } finally {
     releaseScopes();
   }
+}
+
+const utf8 = new TextEncoder();
+
+/** A command whose event is over the size limit settles as rejected, so it cannot wedge its client's queue. */
+function limitEventSize(result: ExecuteResult, maxBytes = Number.POSITIVE_INFINITY): ExecuteResult {
+  if (!result.ok) return result;
+  const big = result.events.find((event) => utf8.encode(JSON.stringify(event.data)).length > maxBytes);
+  if (!big) return result;
+  return {
+    ok: false,
+    scope: result.scope,
+    code: 'payload_too_large',
+    message: `a ${big.type} event is over the ${maxBytes}-byte limit`,
+  };
 }
 
 /** clean: nothing intervened; rebased: something did but the events match the client's (or no digest); diverged: they differ. */
