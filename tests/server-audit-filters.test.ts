@@ -67,10 +67,9 @@ async function pageThrough(filter: Filter, limit: number): Promise<AuditRecord[]
   let after: number | null = 0;
   for (let pages = 0; after !== null; pages++) {
     expect(pages).toBeLessThan(100);
-    const query = new URLSearchParams({ ...filter, limit: String(limit), after: String(after) } as Record<
-      string,
-      string
-    >);
+    const query = new URLSearchParams(Object.entries(filter).map(([key, value]) => [key, String(value)]));
+    query.set('limit', String(limit));
+    query.set('after', String(after));
     const res = await api(server.url, ADMIN_TOKEN).get<AuditResponse>(`/v1/audit?${query}`);
     expect(res.status).toBe(200);
     expect(res.json.records.length).toBeLessThanOrEqual(limit);
