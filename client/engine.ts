@@ -174,6 +174,27 @@ export class Engine<A extends AnyApp = AnyApp> {
     return this.#core.lifecycle.state(id, this.#core.outbox.get(id) !== undefined);
   }
 
+  /**
+   * Reports the later stages of a command submitted earlier, maybe by another session of this
+   * client (a tab whose leader changed), to `listener`; returns its state now. A settled
+   * command is reported at once; an unknown one (never submitted, lost before it was durable,
+   * or its record pruned or dismissed) is not reported at all.
+   */
+  watch(id: string, listener: (update: CommandUpdate) => void): CommandState {
+    const { lifecycle, outbox } = this.#core;
+    const state = this.commandState(id);
+    if (state === 'pending') {
+      if (outbox.get(id)?.durable) listener({ id, stage: 'durable' });
+      lifecycle.track(id, listener);
+    } else if (state === 'confirmed') {
+      listener({ id, stage: 'confirmed' });
+    } else if (state === 'rejected') {
+      const record = lifecycle.rejections().find((rejection) => rejection.id === id);
+      if (record) listener({ id, stage: 'rejected', code: record.code, message: record.message });
+    }
+    return state;
+  }
+
   /** The commands not yet settled, oldest first; `failing` when they fail on the current state. */
   pending(): Array<{
     id: string;

@@ -1,0 +1,231 @@
+import * as Comlink from 'comlink';
+import type { AnyApp, CommandArgs, CommandName, Row, RowOf, TableName } from '../shared/index.ts';
+import type { Accepted, ClientStatus } from './backend.ts';
+import { clientInput } from './client-input.ts';
+import type { RejectedRecord } from './client-storage.ts';
+import type { CommandUpdate } from './command-lifecycle.ts';
+import { deferred } from './deferred.ts';
+import { CommandError, type Execution, toExecution } from './execution.ts';
+import type { Query } from './query.ts';
+import { reportError } from './report-error.ts';
+import { TabSession } from './tabs.ts';
+import type { WeftWorkerApi } from './worker.ts';
+
+export interface ClientOptions {
+  /** The weft server's base URL, e.g. `https://sync.example.com`. */
+  readonly url: string;
+  /** The scopes to sync and query, e.g. `['board:b1']`. */
+  readonly scopes: ReadonlyArray<string>;
+  /** The bearer token (`'demo:alice'`), or a function that returns the current one. */
+  readonly auth?: string | (() => string | Promise<string>);
+  /** The IndexedDB database: one client per name and browser profile, shared by its tabs. */
+  readonly dbName: string;
+  /**
+   * The module worker whose file calls `exposeWeftWorker(app)` (or a function making it). The
+   * client owns it from then on and terminates it on `close()`. Without one, the engine runs
+   * on this thread (still elected across tabs).
+   */
+  readonly worker?: Worker | (() => Worker);
+}
+
+/** The main-thread API of one client (DESIGN §3). Every method takes and returns plain data. */
+export interface WeftClient<A extends AnyApp = AnyApp> {
+  /**
+   * Runs a command now, offline or online. `applied`: its effect is visible to queries;
+   * `durable`: it survives a crash; `confirmed`: the server accepted it. Each rejects with a
+   * `CommandError` (`code`, `message`) when the command is refused, locally or by the server.
+   */
+  execute<N extends CommandName<A>>(name: N, args: CommandArgs<A, N>): Execution;
+  /** The rows of one projection table now, over the optimistic state. */
+  query<N extends TableName<A['tables']>>(query: Query<A['tables'], N>): Promise<RowOf<A['tables'], N>[]>;
+  /**
+   * Calls `callback` with the whole result right away, then after each change of it (never
+   * with an unchanged result). Returns the unsubscribe. A bad query throws `InvalidInputError`.
+   */
+  subscribe<N extends TableName<A['tables']>>(
+    query: Query<A['tables'], N>,
+    callback: (rows: RowOf<A['tables'], N>[]) => void,
+  ): () => void;
+  /** The sync state now: online, syncing, pending, lastError, leader, persisted. */
+  status(): ClientStatus;
+  /** Calls `listener` with the status now, then after each change; returns the unsubscribe. */
+  onStatus(listener: (status: ClientStatus) => void): () => void;
+  /** Calls `listener` for each command the server rejects from now on (in any tab of this client). */
+  onRejected(listener: (rejection: RejectedRecord) => void): () => void;
+  /** The rejection inbox: every rejection not yet dismissed, from this session and earlier ones. */
+  rejections(): Promise<RejectedRecord[]>;
+  /** Removes rejections from the inbox, for every tab. */
+  dismiss(ids: ReadonlyArray<string>): Promise<void>;
+  /**
+   * Takes this client off the network (`false`: nothing is sent, commands stay pending) and
+   * back (`true`: syncs at once). Kept across reloads, for every tab of the client.
+   */
+  setOnline(online: boolean): Promise<void>;
+  /** Leaves: a leader tab commits what is queued and hands the engine to another tab. */
+  close(): Promise<void>;
+}
+
+/**
+ * Opens a client of `app`; resolves once the engine (in this tab's worker or in the leader
+ * tab) has opened its storage, so every query from then on sees at least all durable local
+ * state.
+ *
+ * @example
+ * const weft = await createClient(kanban, {
+ *   url: 'http://localhost:8787',
+ *   scopes: ['board:b1'],
+ *   auth: 'demo:alice',
+ *   dbName: 'weft:kanban',
+ *   worker: new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' }),
+ * });
+ * const { applied, confirmed } = weft.execute('addCard', { boardId: 'b1', cardId: 'c1', columnId: 'todo', title: 'Hi' });
+ * const stop = weft.subscribe({ table: 'cards', where: { columnId: 'todo' }, orderBy: 'rank' }, render);
+ */
+export async function createClient<A extends AnyApp>(app: A, options: ClientOptions): Promise<WeftClient<A>> {
+  const input = clientInput(app);
+  const port = options.worker ? await workerPort(options) : await sessionPort(app, options);
+  let current: ClientStatus = port.initial;
+  const statusListeners = new Set<(status: ClientStatus) => void>();
+  const stopStatus = port.onStatus((status) => {
+    current = status;
+    for (const listener of statusListeners) safely(listener, status);
+  });
+  let closed = false;
+
+  const client: WeftClient<AnyApp> = {
+    execute(name, args) {
+      const id = crypto.randomUUID();
+      const checked = closed
+        ? ({ ok: false, code: 'closed', message: 'the client is closed' } as const)
+        : input.command(name, args);
+      if (!checked.ok) return toExecution(() => ({ ...checked, id }));
+      const applied = deferred();
+      const execution = toExecution((track) => {
+        port.submit(id, checked.value.name, checked.value.args, track).then(
+          (accepted) => {
+            if (accepted.ok) return applied.resolve();
+            applied.reject(new CommandError(accepted.code, accepted.message));
+            track({ id, stage: 'rejected', code: accepted.code, message: accepted.message });
+          },
+          (error: unknown) => {
+            const message = error instanceof Error ? error.message : String(error);
+            applied.reject(new CommandError('internal', message));
+            track({ id, stage: 'rejected', code: 'internal', message });
+          },
+        );
+        return { ok: true, id, seq: 0 };
+      });
+      // `applied` waits for the engine's answer: the command ran, or was refused there.
+      return { ...execution, applied: applied.promise };
+    },
+    async query(query) {
+      return (await port.query(input.query(query))) as never;
+    },
+    subscribe(query, callback) {
+      const unsubscribe = port.subscribe(input.query(query), (rows) => safely(callback as (rows: Row[]) => void, rows));
+      return () => void unsubscribe.then((stop) => stop());
+    },
+    status: () => current,
+    onStatus(listener) {
+      statusListeners.add(listener);
+      safely(listener, current);
+      return () => statusListeners.delete(listener);
+    },
+    onRejected(listener) {
+      const unsubscribe = port.onRejected((rejection) => safely(listener, rejection));
+      return () => void unsubscribe.then((stop) => stop());
+    },
+    rejections: () => port.rejections(),
+    dismiss: (ids) => port.dismiss([...ids]),
+    setOnline: (online) => port.setOnline(online),
+    async close() {
+      if (closed) return;
+      closed = true;
+      await stopStatus.then((stop) => stop());
+      await port.close();
+    },
+  };
+  return client as WeftClient<A>;
+}
+
+/** The engine's side as `createClient` uses it, whether it is a worker or on this thread. */
+interface Port {
+  readonly initial: ClientStatus;
+  submit(id: string, name: string, args: unknown, listener: (update: CommandUpdate) => void): Promise<Accepted>;
+  query(query: Query): Promise<Row[]>;
+  subscribe(query: Query, callback: (rows: Row[]) => void): Promise<() => void>;
+  onStatus(callback: (status: ClientStatus) => void): Promise<() => void>;
+  onRejected(callback: (rejection: RejectedRecord) => void): Promise<() => void>;
+  rejections(): Promise<RejectedRecord[]>;
+  dismiss(ids: string[]): Promise<void>;
+  setOnline(online: boolean): Promise<void>;
+  close(): Promise<void>;
+}
+
+async function workerPort(options: ClientOptions): Promise<Port> {
+  const worker = typeof options.worker === 'function' ? options.worker() : (options.worker as Worker);
+  const remote = Comlink.wrap<WeftWorkerApi>(worker);
+  const { auth } = options;
+  const config = { url: options.url, scopes: [...options.scopes], dbName: options.dbName };
+  let initial: ClientStatus;
+  try {
+    initial =
+      typeof auth === 'function'
+        ? await remote.open(
+            config,
+            Comlink.proxy(async () => auth()),
+          )
+        : await remote.open(auth === undefined ? config : { ...config, token: auth });
+  } catch (error) {
+    worker.terminate();
+    throw error;
+  }
+  // A remote unsubscribe is itself a proxy: call it, then free its port.
+  const local = async (made: Promise<Comlink.Remote<() => void>>) => {
+    const stop = await made;
+    return () => {
+      void stop().finally(() => stop[Comlink.releaseProxy]());
+    };
+  };
+  return {
+    initial,
+    submit: (id, name, args, listener) => remote.submit(id, name, args, Comlink.proxy(listener)),
+    query: (query) => remote.query(query),
+    subscribe: (query, callback) => local(remote.subscribe(query, Comlink.proxy(callback)) as never),
+    onStatus: (callback) => local(remote.onStatus(Comlink.proxy(callback)) as never),
+    onRejected: (callback) => local(remote.onRejected(Comlink.proxy(callback)) as never),
+    rejections: () => remote.rejections(),
+    dismiss: (ids) => remote.dismiss(ids),
+    setOnline: (online) => remote.setOnline(online),
+    async close() {
+      await remote.close();
+      remote[Comlink.releaseProxy]();
+      worker.terminate();
+    },
+  };
+}
+
+async function sessionPort(app: AnyApp, options: ClientOptions): Promise<Port> {
+  const { url, scopes, auth, dbName } = options;
+  const session = await TabSession.open(app, { url, scopes, dbName, ...(auth === undefined ? {} : { auth }) });
+  return {
+    initial: session.status(),
+    submit: (id, name, args, listener) => session.submit(id, name, args, listener),
+    query: (query) => session.query(query),
+    subscribe: async (query, callback) => session.subscribe(query, callback),
+    onStatus: async (callback) => session.onStatus(callback),
+    onRejected: async (callback) => session.onRejected(callback),
+    rejections: () => session.rejections(),
+    dismiss: (ids) => session.dismiss(ids),
+    setOnline: (online) => session.setOnline(online),
+    close: () => session.close(),
+  };
+}
+
+function safely<T>(listener: (value: T) => void, value: T): void {
+  try {
+    listener(value);
+  } catch (error) {
+    reportError(error);
+  }
+}
