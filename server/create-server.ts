@@ -7,8 +7,11 @@ import { DEFAULT_LIMITS, type Limits } from './limits.ts';
 import { handleLive } from './live.ts';
 import { LiveHub } from './live-hub.ts';
 import { ServerMetrics } from './metrics.ts';
-import { handlePush } from './push.ts';
+import { handlePush, type PushDeps } from './push.ts';
 import { RateLimiter } from './rate-limit.ts';
+import { attachReactions } from './reactions/attach-reactions.ts';
+import type { ReactionRunner } from './reactions/reaction-runner.ts';
+import { REACTION_CLIENT_PREFIX } from './reactions/saga-commands.ts';
 import { readJsonBody } from './read-json-body.ts';
 import { handlePull, parseQuery, requireRight } from './routes-read.ts';
 import { ScopeCache, type ScopeCacheOptions } from './scope-cache.ts';
@@ -32,6 +35,8 @@ export interface ServerOptions {
   readonly log?: (entry: RequestLogEntry) => void;
   /** Test-only: called at each named fault point of the push pipeline (`faults.ts`). */
   readonly faults?: FaultHook;
+  /** Event handlers and sagas run against this server's store and push pipeline (`reactions/`). */
+  readonly reactions?: ReactionRunner;
 }
 
 export interface RequestLogEntry {
@@ -59,12 +64,26 @@ export function createServer(options: ServerOptions): Hono<Env> {
   const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits };
   const hub = new LiveHub();
   const scopes = new ScopeCache(app, store, options.cache);
+  // Another node's commits (a shared store): fan them out here, and drop the stale cached state.
+  hub.follow(store, (scope) => scopes.invalidate(scope));
   const locks = new KeyedLock();
   const now = options.now ?? Date.now;
   const minAppVersion = options.minAppVersion ?? 0;
   const metrics = new ServerMetrics(() => hub.subscriberCount);
   const rateLimiter = new RateLimiter(limits.requestsPerSecond, limits.requestBurst);
   const server = new Hono<Env>();
+  const pushDeps: PushDeps = {
+    app,
+    store,
+    auth,
+    scopes,
+    hub,
+    locks,
+    now,
+    metrics,
+    fault: options.faults,
+    maxEventBytes: limits.maxEventBytes,
+  };
 
   server.use('*', async (c, next) => {
     const started = performance.now();
@@ -127,24 +146,12 @@ export function createServer(options: ServerOptions): Hono<Env> {
         supported: { min: minAppVersion, max: app.version },
       });
     }
+    if (request.clientId.startsWith(REACTION_CLIENT_PREFIX))
+      throw new WeftError('forbidden', `client ids starting with ${REACTION_CLIENT_PREFIX} belong to reactions`);
     const done = metrics.pushTimer();
     try {
-      const results = await handlePush(
-        {
-          app,
-          store,
-          auth,
-          scopes,
-          hub,
-          locks,
-          now,
-          metrics,
-          fault: options.faults,
-          maxEventBytes: limits.maxEventBytes,
-        },
-        c.get('principal'),
-        request,
-      );
+      const results = await handlePush(pushDeps, c.get('principal'), request);
+      options.reactions?.notify();
       return c.json({ results });
     } finally {
       done();
@@ -172,5 +179,6 @@ export function createServer(options: ServerOptions): Hono<Env> {
     return c.json(await store.queryAudit(query));
   });
 
+  if (options.reactions) attachReactions(server, options.reactions, { push: pushDeps, registry: metrics.registry });
   return server;
 }

@@ -17,8 +17,9 @@ export interface LiveOptions {
 /**
  * `GET /v1/live?scope=S:N&scope=T:M`: Server-Sent Events, one `events` message per batch of
  * confirmed events `{ scope, events, head }`, starting after each cursor. Live events are
- * buffered while the backlog is read, then deduplicated by seq, so the stream is gap-free and
- * in order. The right to read is checked again before each delivery.
+ * buffered while the backlog is read, then deduplicated by seq, and a gap (another node's events
+ * heard of late) is filled from the store first, so the stream is gap-free and in order. The
+ * right to read is checked again before each delivery.
  */
 export async function handleLive(
   c: Context,
@@ -39,24 +40,39 @@ export async function handleLive(
     const buffered: LiveMessage[] = [];
     let live = false;
     let writing = Promise.resolve();
-    const write = (message: LiveMessage) => {
-      writing = writing.then(async () => {
-        if (stream.aborted) return;
-        if (!(await deps.auth.authorize(principal, 'read', message.scope))) {
-          stream.abort();
-          return;
-        }
-        const last = message.events.at(-1)?.seq ?? 0;
-        await stream.writeSSE({ event: 'events', id: `${message.scope}:${last}`, data: JSON.stringify(message) });
-      });
-      return writing;
+    const send = async (message: LiveMessage) => {
+      if (stream.aborted) return;
+      if (!(await deps.auth.authorize(principal, 'read', message.scope))) {
+        stream.abort();
+        return;
+      }
+      const last = message.events.at(-1)?.seq ?? 0;
+      sent.set(message.scope, last);
+      await stream.writeSSE({ event: 'events', id: `${message.scope}:${last}`, data: JSON.stringify(message) });
     };
+    // Deliveries run one at a time: each sends only events past what this stream sent, and reads
+    // any gap before them from the store (events another node appended that this node heard of late).
     const deliver = (scope: string, events: ReadonlyArray<WireEvent>, head: number) => {
-      const after = sent.get(scope) ?? 0;
-      const fresh = events.filter((e) => e.seq > after);
-      if (fresh.length === 0) return;
-      sent.set(scope, fresh.at(-1)?.seq ?? after);
-      void write({ scope, events: fresh, head });
+      writing = writing
+        .then(async () => {
+          let after = sent.get(scope) ?? 0;
+          const fresh = events.filter((e) => e.seq > after);
+          const first = fresh[0]?.seq;
+          if (first === undefined) return;
+          while (after + 1 < first && !stream.aborted) {
+            const gap = await deps.store.readEvents(scope, after, Math.min(first - 1 - after, BACKLOG_PAGE));
+            const missing = gap.events.filter((e) => e.seq < first);
+            if (missing.length === 0) break;
+            await send({ scope, events: missing, head: Math.max(head, gap.head) });
+            after = sent.get(scope) ?? after;
+          }
+          await send({ scope, events: fresh, head });
+        })
+        .catch((error: unknown) => {
+          console.error('weft: live delivery failed', error);
+          stream.abort();
+        });
+      return writing;
     };
     const unsubscribes = cursors.map(({ scope }) =>
       deps.hub.subscribe(scope, (events, head) => {

@@ -24,8 +24,12 @@ import { type CommandOutcome, type EventStore, StoreConflict, type StoredResult 
 const INTERVENED_LISTED = 20;
 /** How many stored events one audit record may read to tell other clients' events from the client's own. */
 const INTERVENED_SCAN = 1000;
-/** Attempts when another writer (a second node) moved a head between read and commit. */
-const COMMIT_ATTEMPTS = 5;
+/**
+ * Attempts when another writer (a second node) moved a head between read and commit. Each
+ * retry waits a jittered, growing moment so racing nodes stop colliding in lockstep.
+ */
+const COMMIT_ATTEMPTS = 20;
+const RETRY_BASE_MS = 2;
 
 export interface PushDeps {
   readonly app: AnyApp;
@@ -57,6 +61,7 @@ export async function handlePush(deps: PushDeps, principal: Principal, request: 
         return await pushOnce(deps, principal, request);
       } catch (error) {
         if (!(error instanceof StoreConflict) || attempt >= COMMIT_ATTEMPTS) throw error;
+        await sleep(Math.random() * RETRY_BASE_MS * Math.min(attempt, 10));
       }
     }
   } finally {
@@ -172,6 +177,8 @@ async function pushOnce(deps: PushDeps, principal: Principal, request: PushReque
 }
 
 const utf8 = new TextEncoder();
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A command whose event is over the size limit settles as rejected, so it cannot wedge its client's queue. */
 function limitEventSize(result: ExecuteResult, maxBytes = Number.POSITIVE_INFINITY): ExecuteResult {

@@ -5,6 +5,7 @@ import { protocol } from '../../shared/index.ts';
 import { sqliteStore } from '../store/sqlite.ts';
 import { formatAuditTable, formatSummary, summarizeAudit } from './audit-format.ts';
 import { type AuditSource, httpAuditSource, readAll, storeAuditSource } from './audit-source.ts';
+import { reactionsMain } from './reactions.ts';
 
 const USAGE = `usage: weft audit (--url URL --token TOKEN | --db FILE) [filters] [--json] [--summary] [--all]
 
@@ -23,6 +24,7 @@ output:
 /** `weft audit …`: the audit log as a table, JSON or a summary. Returns the exit code. */
 export async function main(argv: string[], out = process.stdout, err = process.stderr): Promise<number> {
   const [command, ...rest] = argv;
+  if (command === 'reactions') return reactionsMain(rest, out, err);
   if (command !== 'audit' || rest.includes('--help')) {
     (command === 'audit' ? out : err).write(`${USAGE}\n`);
     return command === 'audit' ? 0 : 2;

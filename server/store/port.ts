@@ -27,6 +27,13 @@ export interface EventStore {
   /** The latest saved state of a scope, to rebuild it without replaying its whole history. */
   loadSnapshot(scope: string): Promise<ScopeSnapshot | null>;
   saveSnapshot(snapshot: ScopeSnapshot): Promise<void>;
+  /**
+   * Optional, for stores shared by several server nodes: calls `listener` after another node's
+   * commit made `scope` reach `head` (not after this store's own commits, which the local
+   * pipeline fans out; possibly late, out of order or more than once). The events are readable
+   * with `readEvents` when it is called. Returns an unsubscribe function.
+   */
+  onAppended?(listener: (scope: string, head: number) => void): () => void;
   close(): Promise<void>;
 }
 

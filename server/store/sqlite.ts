@@ -100,7 +100,9 @@ export function sqliteStore(options: { file: string }): SqliteEventStore {
       'SELECT scope, seq, tables FROM snapshots WHERE scope = ?',
     ),
     saveSnapshot: db.prepare(
-      'INSERT INTO snapshots (scope, seq, tables) VALUES (?, ?, ?) ON CONFLICT (scope) DO UPDATE SET seq = excluded.seq, tables = excluded.tables',
+      // An older snapshot saved late (a slower node) never replaces a newer one.
+      `INSERT INTO snapshots (scope, seq, tables) VALUES (?, ?, ?) ON CONFLICT (scope)
+        DO UPDATE SET seq = excluded.seq, tables = excluded.tables WHERE excluded.seq >= snapshots.seq`,
     ),
   };
 

@@ -1,0 +1,62 @@
+import type { Hono } from 'hono';
+import * as v from 'valibot';
+import { protocol, WeftError } from '../../shared/index.ts';
+import type { Auth, Principal } from '../auth.ts';
+import { parseQuery, requireRight } from '../routes-read.ts';
+import type { ReactionRunner } from './reaction-runner.ts';
+import { isReadModel } from './read-model.ts';
+
+type Env = { Variables: { principal: Principal } };
+
+const NameSchema = v.pipe(v.string(), v.regex(/^[\w.-]{1,64}$/u, 'must be a reaction name'));
+const ParamsSchema = v.object({ name: NameSchema });
+const QueryParamsSchema = v.object({ table: v.pipe(v.string(), v.regex(/^[\w.-]{1,128}$/u, 'must be a table name')) });
+const QueryStringSchema = v.object({ scope: protocol.ScopeSchema });
+
+/**
+ * `GET /v1/reactions` (admin): each reaction's status and parked events;
+ * `POST /v1/reactions/:name/resume` (admin): re-deliver the parked events;
+ * `GET /v1/query/:table?scope=S` (the `read` right on S): a read model's rows.
+ * Mounted after the `/v1/*` auth middleware, which sets the principal.
+ */
+export function mountReactionRoutes(server: Hono<Env>, runner: ReactionRunner, auth: Auth): void {
+  const requireAdmin = (principal: Principal) => {
+    if (!principal.admin) throw new WeftError('forbidden', 'only the admin may manage reactions');
+  };
+
+  server.get('/v1/reactions', async (c) => {
+    requireAdmin(c.get('principal'));
+    const statuses = await runner.status();
+    const reactions = await Promise.all(
+      statuses.map(async (s) => ({ ...s, parkedEvents: (await runner.parked(s.name)).slice(0, 100) })),
+    );
+    return c.json({ reactions });
+  });
+
+  server.post('/v1/reactions/:name/resume', async (c) => {
+    requireAdmin(c.get('principal'));
+    const { name } = parse(ParamsSchema, c.req.param(), 'path');
+    if (!runner.has(name)) throw new WeftError('not_found', `no reaction named ${name}`);
+    return c.json({ reaction: name, resumed: await runner.resume(name) });
+  });
+
+  server.get('/v1/query/:table', async (c) => {
+    const { table } = parse(QueryParamsSchema, c.req.param(), 'path');
+    const { scope } = parseQuery(c, QueryStringSchema);
+    await requireRight(auth, c.get('principal'), 'read', scope);
+    const model = runner.reactions
+      .filter(isReadModel)
+      .find((m) => m.tables.includes(table) && (m.scopePrefix === undefined || scope.startsWith(m.scopePrefix)));
+    if (!model) throw new WeftError('not_found', `no read model serves table ${table} for this scope`);
+    const { rows, seq } = model.query(table, scope);
+    return c.json({ model: model.name, table, scope, seq, rows });
+  });
+}
+
+function parse<S extends v.GenericSchema>(schema: S, input: unknown, where: string): v.InferOutput<S> {
+  const parsed = v.safeParse(schema, input);
+  if (parsed.success) return parsed.output;
+  const issue = parsed.issues[0];
+  const key = issue.path?.map((item) => String(item.key)).join('.') ?? '';
+  throw new WeftError('bad_request', `invalid ${where}: ${key ? `${key}: ` : ''}${issue.message}`);
+}

@@ -1,0 +1,550 @@
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import type { AuditQuery, AuditRecord, WireEvent } from '../../shared/index.ts';
+import {
+  type ClientLookup,
+  type CommitRequest,
+  type CommitResult,
+  type EventStore,
+  type ScopeSnapshot,
+  StoreConflict,
+  type StoredResult,
+} from './port.ts';
+import { MIGRATIONS } from './postgres-schema.ts';
+
+/**
+ * Invariants: one commit is one transaction. It locks every scope's head row it touches
+ * (`SELECT … FOR UPDATE`, in scope order, so two commits never deadlock), so commits to one scope
+ * run one at a time and a reader never sees seq n + 1 before n. Audit ids are taken under one
+ * transaction-level advisory lock held to COMMIT, so audit records become visible in id order
+ * and an `after` cursor never skips a record committed late. NOTIFY is sent in the same
+ * transaction, so a listener hears of events only once they are readable.
+ */
+export interface PostgresStoreOptions {
+  readonly connectionString: string;
+  /** The schema the tables live in, created if missing (default `public`). */
+  readonly schema?: string;
+  /** Connections in the pool (default 10). */
+  readonly maxConnections?: number;
+  /** The LISTEN/NOTIFY channel (default `weft_events`, suffixed with the schema when not `public`). */
+  readonly channel?: string;
+}
+
+export interface PostgresEventStore extends EventStore {
+  /** The schema version the migrations brought the database to. */
+  readonly schemaVersion: number;
+  onAppended(listener: AppendListener): () => void;
+}
+
+export type AppendListener = (scope: string, head: number) => void;
+
+/** Arbitrary constants of this adapter's advisory locks. */
+const MIGRATION_LOCK = 0x77656674;
+const AUDIT_ORDER_LOCK = 0x77656675;
+
+/**
+ * The store for several server nodes: PostgreSQL through a `pg` pool. Migrations run on start
+ * (versioned in `schema_migrations`); each commit appends with multi-row `unnest` inserts and
+ * notifies the other nodes, which learn of it through `onAppended`.
+ *
+ * @example
+ * const store = await postgresStore({ connectionString: process.env.WEFT_STORE! });
+ * const server = createServer({ app, store, auth });
+ */
+export async function postgresStore(options: PostgresStoreOptions): Promise<PostgresEventStore> {
+  const schema = options.schema ?? 'public';
+  if (!/^[a-z_][a-z0-9_]{0,62}$/u.test(schema)) throw new Error(`invalid schema name ${schema}`);
+  const channel = options.channel ?? (schema === 'public' ? 'weft_events' : `weft_events_${schema}`);
+  const config: pg.ClientConfig = { connectionString: options.connectionString, options: `-c search_path=${schema}` };
+  const pool = new pg.Pool({ ...config, max: options.maxConnections ?? 10 });
+  pool.on('error', (error) => console.error('weft: idle PostgreSQL connection failed', error));
+  const schemaVersion = await migrate(pool, schema);
+  // Commits carry this store's origin, so it hears only other nodes' commits (its own are fanned out locally).
+  const origin = randomUUID();
+  const notifier = new Notifier(config, channel, origin);
+
+  const query = async <R extends pg.QueryResultRow>(name: string, text: string, values: unknown[]) =>
+    (await pool.query<R>({ name, text, values })).rows;
+
+  return {
+    kind: 'postgres',
+    schemaVersion,
+    async commit(request) {
+      const client = await pool.connect();
+      let broken = false;
+      try {
+        await client.query('BEGIN');
+        const result = await commitIn(client, request, channel, origin);
+        await client.query('COMMIT');
+        return result;
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => {
+          broken = true;
+        });
+        throw translate(error);
+      } finally {
+        client.release(broken);
+      }
+    },
+    async readEvents(scope, after, limit) {
+      // One statement, one snapshot: the head is never behind the events read with it.
+      const rows =
+        limit > 0
+          ? await query<EventRow & { head: string }>(
+              'weft_read_events',
+              `SELECT seq, type, data, command_id, client_id, at, (SELECT head FROM heads WHERE scope = $1) AS head
+               FROM events WHERE scope = $1 AND seq > $2 ORDER BY seq LIMIT $3`,
+              [scope, after, limit],
+            )
+          : [];
+      const head =
+        rows[0] !== undefined
+          ? Number(rows[0].head)
+          : Number(
+              (await query<{ head: string }>('weft_read_head', 'SELECT head FROM heads WHERE scope = $1', [scope]))[0]
+                ?.head ?? 0,
+            );
+      return { head, events: rows.map((r) => toEvent(scope, r)) };
+    },
+    async lookupClient(clientId, keys): Promise<ClientLookup> {
+      const [clients, results] = await Promise.all([
+        query<{ client_id: string; user_id: string; last_seq: string }>(
+          'weft_client',
+          'SELECT client_id, user_id, last_seq FROM clients WHERE client_id = $1',
+          [clientId],
+        ),
+        keys.seqs.length + keys.commandIds.length === 0
+          ? []
+          : query<ResultRow>(
+              'weft_results',
+              `SELECT * FROM results WHERE (client_id = $1 AND seq = ANY($2::bigint[])) OR command_id = ANY($3::text[])`,
+              [clientId, keys.seqs, keys.commandIds],
+            ),
+      ]);
+      const row = clients[0];
+      const found = new Map<string, StoredResult>();
+      for (const r of results) found.set(r.command_id, toResult(r));
+      return {
+        client: row ? { clientId: row.client_id, userId: row.user_id, lastSeq: Number(row.last_seq) } : null,
+        results: [...found.values()],
+      };
+    },
+    async queryAudit(q: AuditQuery) {
+      const where: string[] = [];
+      const values: Array<string | number> = [];
+      const add = (column: string, op: string, value: string | number | undefined) => {
+        if (value === undefined) return;
+        values.push(value);
+        where.push(`${column} ${op} $${values.length}`);
+      };
+      add('scope', '=', q.scope);
+      add('outcome', '=', q.outcome);
+      add('client_id', '=', q.client);
+      add('user_id', '=', q.user);
+      add('name', '=', q.command);
+      add('recorded_at', '>=', q.since);
+      add('recorded_at', '<', q.until);
+      add('id', '>', q.after);
+      values.push(q.limit + 1);
+      const { rows } = await pool.query<AuditRow>(
+        `SELECT * FROM audit ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id LIMIT $${values.length}`,
+        values,
+      );
+      const page = rows.slice(0, q.limit).map(toAudit);
+      return { records: page, next: rows.length > q.limit ? (page.at(-1)?.id ?? null) : null };
+    },
+    async loadSnapshot(scope): Promise<ScopeSnapshot | null> {
+      const [row] = await query<{ seq: string; tables: string }>(
+        'weft_load_snapshot',
+        'SELECT seq, tables FROM snapshots WHERE scope = $1',
+        [scope],
+      );
+      return row ? { scope, seq: Number(row.seq), tables: JSON.parse(row.tables) as ScopeSnapshot['tables'] } : null;
+    },
+    async saveSnapshot(snapshot) {
+      // An older snapshot saved late (a slower node) never replaces a newer one.
+      await query(
+        'weft_save_snapshot',
+        `INSERT INTO snapshots (scope, seq, tables) VALUES ($1, $2, $3) ON CONFLICT (scope)
+         DO UPDATE SET seq = excluded.seq, tables = excluded.tables WHERE excluded.seq >= snapshots.seq`,
+        [snapshot.scope, snapshot.seq, JSON.stringify(snapshot.tables)],
+      );
+    },
+    onAppended: (listener) => notifier.add(listener),
+    async close() {
+      await notifier.close();
+      await pool.end();
+    },
+  };
+}
+
+/** The body of one commit, inside BEGIN … COMMIT on `client`. */
+async function commitIn(
+  client: pg.PoolClient,
+  request: CommitRequest,
+  channel: string,
+  origin: string,
+): Promise<CommitResult> {
+  const q = async <R extends pg.QueryResultRow>(name: string, text: string, values: unknown[]) =>
+    (await client.query<R>({ name, text, values })).rows;
+
+  const scopes = [...new Set([...request.expectedHeads.keys(), ...request.outcomes.map((o) => o.scope)])].sort();
+  await q('weft_ensure_heads', 'INSERT INTO heads (scope, head) SELECT unnest($1::text[]), 0 ON CONFLICT DO NOTHING', [
+    scopes,
+  ]);
+  const headRows = await q<{ scope: string; head: string }>(
+    'weft_lock_heads',
+    'SELECT scope, head FROM heads WHERE scope = ANY($1::text[]) ORDER BY scope FOR UPDATE',
+    [scopes],
+  );
+  const heads = new Map(headRows.map((r) => [r.scope, Number(r.head)]));
+  for (const [scope, expected] of request.expectedHeads) {
+    const head = heads.get(scope) ?? 0;
+    if (head !== expected) throw new StoreConflict(`head of ${scope} is ${head}, not ${expected}`);
+  }
+
+  const clientIds = [...new Set([...request.expectedClientSeqs.keys(), ...request.outcomes.map((o) => o.clientId)])];
+  const clientRows = await q<{ client_id: string; user_id: string; last_seq: string }>(
+    'weft_lock_clients',
+    'SELECT client_id, user_id, last_seq FROM clients WHERE client_id = ANY($1::text[]) ORDER BY client_id FOR UPDATE',
+    [clientIds.sort()],
+  );
+  const known = new Map(clientRows.map((r) => [r.client_id, { userId: r.user_id, lastSeq: Number(r.last_seq) }]));
+  for (const [clientId, expected] of request.expectedClientSeqs) {
+    if ((known.get(clientId)?.lastSeq ?? 0) !== expected) {
+      throw new StoreConflict(`client ${clientId} moved past ${expected}`);
+    }
+  }
+
+  const ev = { scope: [] as string[], seq: [] as number[], type: [] as string[], data: [] as string[] };
+  const evMeta = { commandId: [] as string[], clientId: [] as string[], at: [] as number[] };
+  const fresh = new Map<string, { userId: string; lastSeq: number }>();
+  const moved = new Map<string, number>();
+  const events: WireEvent[][] = [];
+  const firsts: number[] = [];
+  const firstOf = new Map<string, number>();
+  for (const o of request.outcomes) {
+    let head = heads.get(o.scope) ?? 0;
+    firsts.push(head + 1);
+    const stored: WireEvent[] = [];
+    for (const e of o.events) {
+      head++;
+      if (!firstOf.has(o.scope)) firstOf.set(o.scope, head);
+      ev.scope.push(o.scope);
+      ev.seq.push(head);
+      ev.type.push(e.type);
+      ev.data.push(JSON.stringify(e.data));
+      evMeta.commandId.push(o.commandId);
+      evMeta.clientId.push(o.clientId);
+      evMeta.at.push(o.at);
+      stored.push({
+        seq: head,
+        scope: o.scope,
+        type: e.type,
+        data: e.data,
+        commandId: o.commandId,
+        clientId: o.clientId,
+        at: o.at,
+      });
+    }
+    heads.set(o.scope, head);
+    events.push(stored);
+    const existing = known.get(o.clientId);
+    if (existing) {
+      if (existing.userId !== o.userId) throw new StoreConflict(`client ${o.clientId} belongs to another user`);
+      moved.set(o.clientId, Math.max(moved.get(o.clientId) ?? existing.lastSeq, o.seq));
+    } else {
+      const created = fresh.get(o.clientId);
+      if (created && created.userId !== o.userId)
+        throw new StoreConflict(`client ${o.clientId} belongs to another user`);
+      fresh.set(o.clientId, { userId: o.userId, lastSeq: Math.max(created?.lastSeq ?? 0, o.seq) });
+    }
+  }
+
+  if (ev.seq.length > 0) {
+    await q(
+      'weft_insert_events',
+      `INSERT INTO events (scope, seq, type, data, command_id, client_id, at)
+       SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[])`,
+      [ev.scope, ev.seq, ev.type, ev.data, evMeta.commandId, evMeta.clientId, evMeta.at],
+    );
+  }
+  if (fresh.size > 0) {
+    // A plain INSERT: a client another commit created meanwhile is a unique violation, not a merge.
+    await q(
+      'weft_insert_clients',
+      'INSERT INTO clients (client_id, user_id, last_seq) SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[])',
+      [[...fresh.keys()], [...fresh.values()].map((c) => c.userId), [...fresh.values()].map((c) => c.lastSeq)],
+    );
+  }
+  if (moved.size > 0) {
+    await q(
+      'weft_move_clients',
+      `UPDATE clients SET last_seq = u.last_seq FROM unnest($1::text[], $2::bigint[]) AS u(client_id, last_seq)
+       WHERE clients.client_id = u.client_id`,
+      [[...moved.keys()], [...moved.values()]],
+    );
+  }
+  const outs = request.outcomes;
+  if (outs.length > 0) {
+    await q(
+      'weft_insert_results',
+      `INSERT INTO results (client_id, seq, command_id, name, args_json, status, scope, first_seq, event_count, code, message)
+       SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+         $8::bigint[], $9::int[], $10::text[], $11::text[])`,
+      [
+        outs.map((o) => o.clientId),
+        outs.map((o) => o.seq),
+        outs.map((o) => o.commandId),
+        outs.map((o) => o.name),
+        outs.map((o) => o.argsJson),
+        outs.map((o) => o.status),
+        outs.map((o) => o.scope),
+        firsts,
+        events.map((list) => list.length),
+        outs.map((o) => o.code),
+        outs.map((o) => o.message),
+      ],
+    );
+    // Held to COMMIT: audit ids are taken, and become visible, in commit order.
+    await q('weft_audit_lock', 'SELECT pg_advisory_xact_lock($1)', [AUDIT_ORDER_LOCK]);
+    await q(
+      'weft_insert_audit',
+      `INSERT INTO audit (recorded_at, scope, command_id, client_id, user_id, name, args, seq, base_seq, head_seq,
+         outcome, code, message, event_seqs, intervened_count, intervened)
+       SELECT recorded_at, scope, command_id, client_id, user_id, name, args, seq, base_seq, head_seq,
+         outcome, code, message, event_seqs, intervened_count, intervened
+       FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[],
+         $9::bigint[], $10::bigint[], $11::text[], $12::text[], $13::text[], $14::text[], $15::int[], $16::text[])
+         WITH ORDINALITY AS u(recorded_at, scope, command_id, client_id, user_id, name, args, seq, base_seq, head_seq,
+         outcome, code, message, event_seqs, intervened_count, intervened, ord)
+       ORDER BY ord`,
+      [
+        outs.map((o) => o.audit.recordedAt),
+        outs.map((o) => o.scope),
+        outs.map((o) => o.commandId),
+        outs.map((o) => o.clientId),
+        outs.map((o) => o.userId),
+        outs.map((o) => o.name),
+        outs.map((o) => JSON.stringify(o.args ?? null)),
+        outs.map((o) => o.seq),
+        outs.map((o) => o.audit.baseSeq),
+        outs.map((o) => o.audit.headSeq),
+        outs.map((o) => o.audit.outcome),
+        outs.map((o) => o.code),
+        outs.map((o) => o.message),
+        events.map((list) => JSON.stringify(list.map((e) => e.seq))),
+        outs.map((o) => o.audit.intervenedCount),
+        outs.map((o) => JSON.stringify(o.audit.intervened)),
+      ],
+    );
+  }
+  const grown = [...firstOf.keys()];
+  if (grown.length > 0) {
+    await q(
+      'weft_set_heads',
+      `UPDATE heads SET head = u.head FROM unnest($1::text[], $2::bigint[]) AS u(scope, head) WHERE heads.scope = u.scope`,
+      [grown, grown.map((s) => heads.get(s) ?? 0)],
+    );
+    await q('weft_notify', 'SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p', [
+      channel,
+      grown.map((s) => JSON.stringify([s, heads.get(s) ?? 0, origin])),
+    ]);
+  }
+  return { events, heads: new Map([...request.expectedHeads.keys(), ...scopes].map((s) => [s, heads.get(s) ?? 0])) };
+}
+
+/** Unique violations, deadlocks and serialization failures mean "someone else got there first". */
+function translate(error: unknown): unknown {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (code === '23505')
+    return new StoreConflict(
+      `a command id, (client, seq) or client is already stored: ${String((error as Error).message)}`,
+    );
+  if (code === '40P01' || code === '40001')
+    return new StoreConflict(`transaction aborted by PostgreSQL: ${String((error as Error).message)}`);
+  return error;
+}
+
+async function migrate(pool: pg.Pool, schema: string): Promise<number> {
+  const client = await pool.connect();
+  try {
+    // Nodes starting together take turns; the second finds the work done.
+    await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+    try {
+      await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+      await client.query(
+        'CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())',
+      );
+      const { rows } = await client.query<{ version: number | null }>(
+        'SELECT max(version) AS version FROM schema_migrations',
+      );
+      let version = rows[0]?.version ?? 0;
+      for (const [i, sql] of MIGRATIONS.entries()) {
+        if (i + 1 <= version) continue;
+        await client.query('BEGIN');
+        try {
+          await client.query(sql);
+          await client.query('INSERT INTO schema_migrations (version) VALUES ($1)', [i + 1]);
+          await client.query('COMMIT');
+        } catch (error) {
+          await client.query('ROLLBACK');
+          throw error;
+        }
+        version = i + 1;
+      }
+      return version;
+    } finally {
+      await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]);
+    }
+  } finally {
+    client.release();
+  }
+}
+
+/**
+ * One dedicated connection that LISTENs on the channel, opened with the first listener. After a
+ * lost connection it reconnects; notifications sent meanwhile are lost, which live subscribers
+ * survive because they fill any gap from the store at the next event of the scope.
+ */
+class Notifier {
+  readonly #config: pg.ClientConfig;
+  readonly #channel: string;
+  readonly #listeners = new Set<AppendListener>();
+  #client: Promise<pg.Client> | null = null;
+  #closed = false;
+
+  readonly #origin: string;
+
+  constructor(config: pg.ClientConfig, channel: string, origin: string) {
+    this.#config = config;
+    this.#channel = channel;
+    this.#origin = origin;
+  }
+
+  add(listener: AppendListener): () => void {
+    this.#listeners.add(listener);
+    this.#client ??= this.#connect();
+    return () => this.#listeners.delete(listener);
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    const client = await this.#client?.catch(() => null);
+    await client?.end().catch(() => undefined);
+  }
+
+  async #connect(): Promise<pg.Client> {
+    const client = new pg.Client(this.#config);
+    client.on('notification', (message) => {
+      if (message.channel !== this.#channel || !message.payload) return;
+      const [scope, head, origin] = JSON.parse(message.payload) as [string, number, string];
+      if (origin === this.#origin) return;
+      for (const listener of [...this.#listeners]) listener(scope, head);
+    });
+    client.on('error', (error) => {
+      if (this.#closed) return;
+      console.error('weft: PostgreSQL LISTEN connection failed; reconnecting', error.message);
+      this.#client = null;
+      setTimeout(() => {
+        if (!this.#closed && this.#listeners.size > 0) this.#client ??= this.#connect();
+      }, 1000).unref();
+    });
+    await client.connect();
+    await client.query(`LISTEN ${this.#channel}`);
+    return client;
+  }
+}
+
+interface EventRow {
+  seq: string;
+  type: string;
+  data: string;
+  command_id: string;
+  client_id: string;
+  at: string;
+}
+
+function toEvent(scope: string, r: EventRow): WireEvent {
+  return {
+    seq: Number(r.seq),
+    scope,
+    type: r.type,
+    data: JSON.parse(r.data) as unknown,
+    commandId: r.command_id,
+    clientId: r.client_id,
+    at: Number(r.at),
+  };
+}
+
+interface ResultRow {
+  client_id: string;
+  seq: string;
+  command_id: string;
+  name: string;
+  args_json: string;
+  status: 'applied' | 'rejected';
+  scope: string;
+  first_seq: string;
+  event_count: number;
+  code: string | null;
+  message: string | null;
+}
+
+function toResult(r: ResultRow): StoredResult {
+  return {
+    clientId: r.client_id,
+    seq: Number(r.seq),
+    commandId: r.command_id,
+    name: r.name,
+    argsJson: r.args_json,
+    status: r.status,
+    scope: r.scope,
+    firstSeq: Number(r.first_seq),
+    eventCount: Number(r.event_count),
+    code: r.code,
+    message: r.message,
+  };
+}
+
+interface AuditRow {
+  id: string;
+  recorded_at: string;
+  scope: string;
+  command_id: string;
+  client_id: string;
+  user_id: string;
+  name: string;
+  args: string;
+  seq: string;
+  base_seq: string;
+  head_seq: string;
+  outcome: AuditRecord['outcome'];
+  code: string | null;
+  message: string | null;
+  event_seqs: string;
+  intervened_count: number;
+  intervened: string;
+}
+
+function toAudit(r: AuditRow): AuditRecord {
+  return {
+    id: Number(r.id),
+    recordedAt: Number(r.recorded_at),
+    scope: r.scope,
+    commandId: r.command_id,
+    clientId: r.client_id,
+    userId: r.user_id,
+    name: r.name,
+    args: JSON.parse(r.args) as unknown,
+    seq: Number(r.seq),
+    baseSeq: Number(r.base_seq),
+    headSeq: Number(r.head_seq),
+    outcome: r.outcome,
+    code: r.code,
+    message: r.message,
+    eventSeqs: JSON.parse(r.event_seqs) as number[],
+    intervenedCount: Number(r.intervened_count),
+    intervened: JSON.parse(r.intervened) as AuditRecord['intervened'],
+  };
+}
