@@ -12,7 +12,9 @@ import type { PushCommand } from '../shared/index.ts';
 import { type BenchRow, printTable, progress } from './report.ts';
 
 const CLIENTS = 8;
-const SCOPES = 16;
+const SCOPES = 64;
+/** Columns per board, so a column holds about a hundred cards, as on a busy real board. */
+const COLUMNS = 4;
 const BATCH = 100;
 const BATCHES_PER_CLIENT = 40;
 
@@ -61,10 +63,13 @@ async function measurePush(file: string): Promise<number> {
       headers: { authorization: `Bearer demo:${clientId}`, 'content-type': 'application/json' },
       body: JSON.stringify({ clientId, commands }),
     });
-    const body = (await res.json()) as { results?: Array<{ status: string }> };
+    const body = (await res.json()) as {
+      results?: Array<{ status: string; events?: Array<{ scope: string; seq: number }> }>;
+    };
     if (res.status !== 200 || body.results?.some((r) => r.status !== 'applied')) {
       throw new Error(`bench push failed: ${res.status} ${JSON.stringify(body).slice(0, 300)}`);
     }
+    return body.results ?? [];
   };
   try {
     // Boards and columns, created by a setup client.
@@ -80,7 +85,11 @@ async function measurePush(file: string): Promise<number> {
     });
     for (let s = 0; s < SCOPES; s++) {
       setup.push(cmd('setup', 'createBoard', { boardId: `b${s}`, title: 'Bench' }, ++seq));
-      setup.push(cmd('setup', 'addColumn', { boardId: `b${s}`, columnId: `b${s}-todo`, title: 'To do' }, ++seq));
+      for (let k = 0; k < COLUMNS; k++) {
+        setup.push(
+          cmd('setup', 'addColumn', { boardId: `b${s}`, columnId: `b${s}-c${k}`, title: `Column ${k}` }, ++seq),
+        );
+      }
     }
     await post('setup', setup);
 
@@ -90,6 +99,9 @@ async function measurePush(file: string): Promise<number> {
     await Promise.all(
       Array.from({ length: CLIENTS }, async (_, c) => {
         const clientId = `client${c}`;
+        // Like a real client, each command's base is the newest seq this client has seen of
+        // its scope (from its own confirmations; a real one also hears the live stream).
+        const seen = new Map<string, number>();
         let n = 0;
         for (let b = 0; b < BATCHES_PER_CLIENT; b++) {
           const batch: PushCommand[] = [];
@@ -107,7 +119,12 @@ async function measurePush(file: string): Promise<number> {
                 : cmd(
                     clientId,
                     'addCard',
-                    { boardId: `b${s}`, cardId: `${clientId}-k${n}`, columnId: `b${s}-todo`, title: `card ${n}` },
+                    {
+                      boardId: `b${s}`,
+                      cardId: `${clientId}-k${n}`,
+                      columnId: `b${s}-c${n % COLUMNS}`,
+                      title: `card ${n}`,
+                    },
                     n,
                   ),
             );
@@ -122,7 +139,15 @@ async function measurePush(file: string): Promise<number> {
                 args: { ...(current.args as object), boardId: (prev.args as { boardId: string }).boardId },
               };
           }
-          await post(clientId, batch);
+          for (const command of batch) {
+            command.baseSeq = seen.get((command.args as { boardId: string }).boardId) ?? 0;
+          }
+          for (const result of await post(clientId, batch)) {
+            for (const event of result.events ?? []) {
+              const boardId = event.scope.slice('board:'.length);
+              seen.set(boardId, Math.max(seen.get(boardId) ?? 0, event.seq));
+            }
+          }
           progress('server push batches', ++done, total);
         }
       }),

@@ -97,6 +97,8 @@ async function pushOnce(deps: PushDeps, principal: Principal, request: PushReque
       touched.set(scope, { state, changes: new OverlayTables(deps.app.tables, state.tables), head: state.head });
     }
     const recordedAt = deps.now();
+    // Commands of one push usually share a base: read the events since it once per scope.
+    const reads = new Map<string, Promise<WireEvent[]>>();
     for (const { command, scope, argsJson } of fresh) {
       const work = touched.get(scope);
       if (!work) throw new Error(`scope ${scope} was not loaded`);
@@ -110,7 +112,15 @@ async function pushOnce(deps: PushDeps, principal: Principal, request: PushReque
         executeCommand(deps.app, command, () => work.changes),
         deps.maxEventBytes,
       );
-      const intervened = await intervening(deps.store, work.state, clientId, command.baseSeq, work.head, outcomes);
+      const intervened = await intervening(
+        deps.store,
+        work.state,
+        clientId,
+        command.baseSeq,
+        work.head,
+        outcomes,
+        reads,
+      );
       const base = {
         clientId,
         userId: principal.userId,
@@ -217,6 +227,7 @@ async function intervening(
   baseSeq: number,
   head: number,
   earlier: ReadonlyArray<CommandOutcome>,
+  reads: Map<string, Promise<WireEvent[]>>,
 ): Promise<Pick<CommandOutcome['audit'], 'intervenedCount' | 'intervened'>> {
   if (head === baseSeq) return { intervenedCount: 0, intervened: [] };
   const listed: Array<{ seq: number; type: string; commandId: string; clientId: string }> = [];
@@ -231,7 +242,9 @@ async function intervening(
     const stored =
       baseSeq + 1 >= firstRecent
         ? state.recent.filter((e) => e.seq > baseSeq)
-        : (await store.readEvents(state.scope, baseSeq, Math.min(state.head - baseSeq, INTERVENED_SCAN))).events;
+        : await readOnce(reads, `${state.scope}:${baseSeq}`, () =>
+            store.readEvents(state.scope, baseSeq, Math.min(state.head - baseSeq, INTERVENED_SCAN)),
+          );
     for (const e of stored) see(e.seq, e.type, e.commandId, e.clientId);
     // Whatever lies beyond the bounded read counts as foreign.
     const unscanned = state.head - baseSeq - stored.length;
@@ -246,6 +259,19 @@ async function intervening(
     }
   }
   return { intervenedCount: foreign, intervened: listed };
+}
+
+function readOnce(
+  reads: Map<string, Promise<WireEvent[]>>,
+  key: string,
+  read: () => Promise<{ events: WireEvent[] }>,
+): Promise<WireEvent[]> {
+  let events = reads.get(key);
+  if (!events) {
+    events = read().then((answer) => answer.events);
+    reads.set(key, events);
+  }
+  return events;
 }
 
 async function buildResults(
