@@ -180,21 +180,49 @@ export function sqliteStore(options: { file: string }): SqliteEventStore {
     return { events, heads };
   });
 
+  // Group commit: the commits asked for in the same moment share one IMMEDIATE transaction,
+  // so one fsync covers them all. Each runs in its own savepoint (better-sqlite3 nests
+  // transactions that way), so one request's conflict rolls back only that request.
+  const commitGroup = db.transaction((requests: CommitRequest[]) =>
+    requests.map((request): { ok: true; value: CommitResult } | { ok: false; error: unknown } => {
+      try {
+        return { ok: true, value: commit(request) };
+      } catch (error) {
+        return { ok: false, error };
+      }
+    }),
+  );
+  let queue: Array<{ request: CommitRequest; resolve(value: CommitResult): void; reject(error: unknown): void }> = [];
+  const flush = () => {
+    const batch = queue;
+    queue = [];
+    if (batch.length === 0) return;
+    let results: ReturnType<typeof commitGroup>;
+    try {
+      results = commitGroup.immediate(batch.map((entry) => entry.request));
+    } catch (error) {
+      for (const entry of batch) entry.reject(translateCommitError(error));
+      return;
+    }
+    results.forEach((result, i) => {
+      const entry = batch[i];
+      if (!entry) return;
+      if (result.ok) entry.resolve(result.value);
+      else entry.reject(translateCommitError(result.error));
+    });
+  };
+
   return {
     kind: 'sqlite',
     pragmas: () => ({
       journalMode: String(db.pragma('journal_mode', { simple: true })),
       synchronous: Number(db.pragma('synchronous', { simple: true })),
     }),
-    async commit(request) {
-      try {
-        return commit.immediate(request);
-      } catch (error) {
-        if (error instanceof Database.SqliteError && error.code.startsWith('SQLITE_CONSTRAINT')) {
-          throw new StoreConflict(`a command id or (client, seq) is already stored: ${error.message}`);
-        }
-        throw error;
-      }
+    commit(request) {
+      return new Promise<CommitResult>((resolve, reject) => {
+        queue.push({ request, resolve, reject });
+        if (queue.length === 1) setImmediate(flush);
+      });
     },
     async readEvents(scope, after, limit) {
       const head = q.head.get(scope)?.head ?? 0;
@@ -260,6 +288,7 @@ export function sqliteStore(options: { file: string }): SqliteEventStore {
       q.saveSnapshot.run(snapshot.scope, snapshot.seq, JSON.stringify(snapshot.tables));
     },
     async close() {
+      if (db.open) flush(); // commits already asked for still land
       if (db.open) db.close();
     },
   };
@@ -321,4 +350,11 @@ function toResult(r: ResultRow): StoredResult {
     code: r.code,
     message: r.message,
   };
+}
+
+function translateCommitError(error: unknown): unknown {
+  if (error instanceof Database.SqliteError && error.code.startsWith('SQLITE_CONSTRAINT')) {
+    return new StoreConflict(`a command id or (client, seq) is already stored: ${error.message}`);
+  }
+  return error;
 }
