@@ -6,13 +6,17 @@ export interface BenchRow {
   readonly floor?: { readonly what: string; readonly value: number };
   /** The target as text, and whether the measured figure meets it. */
   readonly target?: { readonly text: string; readonly met: boolean };
+  /** The spread of the samples behind `value`, as text (p50/p99/max, or min–max over runs). */
+  readonly spread?: string;
 }
 
 export function printTable(title: string, rows: ReadonlyArray<BenchRow>): string {
-  const header = ['what', 'measured', 'floor (same run)', 'ratio', 'target', 'met'];
+  const spread = rows.some((row) => row.spread !== undefined);
+  const header = ['what', 'measured', ...(spread ? ['spread'] : []), 'floor (same run)', 'ratio', 'target', 'met'];
   const lines = rows.map((row) => [
     row.what,
     `${format(row.value)} ${row.unit}`,
+    ...(spread ? [row.spread ?? ''] : []),
     row.floor ? `${format(row.floor.value)} ${row.unit} (${row.floor.what})` : '',
     row.floor ? `${(row.value / row.floor.value).toFixed(2)}×` : '',
     row.target?.text ?? '',

@@ -98,8 +98,16 @@ export class TabSession {
   /** Calls `callback` with the rows now (once a backend answers), then after each change of them. */
   subscribe(query: Query, callback: (rows: Row[]) => void): () => void {
     const sub: LocalSubscription = { query, callback, rows: null, detach: null };
-    if (this.#backend) this.#attach(sub, this.#backend); // a bad query throws here, before it is kept
+    // Kept before attaching: the backend calls back with the first result synchronously.
     this.#subs.add(sub);
+    if (this.#backend) {
+      try {
+        this.#attach(sub, this.#backend);
+      } catch (error) {
+        this.#subs.delete(sub); // a bad query throws here, and is not kept
+        throw error;
+      }
+    }
     return () => {
       this.#subs.delete(sub);
       sub.detach?.();

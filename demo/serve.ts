@@ -2,14 +2,17 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { serve } from '@hono/node-server';
-import { createServer, sqliteStore } from '../server/index.ts';
+import { createServer, type EventStore, postgresStore, sqliteStore } from '../server/index.ts';
 import { kanban } from './app.ts';
 import { demoAuth } from './auth.ts';
+import { demoReactions } from './reactions.ts';
+import { serveDemo } from './static.ts';
 
 /**
  * `npm start`: the demo app on the embedded SQLite store, served on one port.
  * Flags win over the environment: --port (PORT, default 8787), --data (WEFT_DATA, default
- * ./data), --store (WEFT_STORE: `sqlite`, the default).
+ * ./data), --store (WEFT_STORE: `sqlite`, the default, or a `postgres://` URL, which lets several
+ * nodes share one database).
  */
 const { values } = parseArgs({
   options: {
@@ -25,26 +28,23 @@ const storeUrl = values.store ?? process.env.WEFT_STORE ?? 'sqlite';
 const host = values.host ?? process.env.HOST ?? '127.0.0.1';
 if (!Number.isInteger(port) || port < 0 || port > 65535)
   fail(`--port must be a port number, not ${values.port ?? process.env.PORT}`);
-if (storeUrl !== 'sqlite') fail(`--store ${storeUrl} is not supported yet; use sqlite`);
+const usePostgres = /^postgres(ql)?:\/\//u.test(storeUrl);
+if (storeUrl !== 'sqlite' && !usePostgres) fail(`--store must be sqlite or a postgres:// URL, not ${storeUrl}`);
 
 const adminToken = process.env.WEFT_ADMIN_TOKEN ?? randomBytes(18).toString('base64url');
 const file = path.join(dataDir, 'weft.db');
-const store = sqliteStore({ file });
-const server = createServer({ app: kanban, store, auth: demoAuth({ adminToken }) });
-server.get('/', (c) =>
-  c.text(
-    [
-      'weft server (demo app: kanban)',
-      '',
-      'POST /v1/push  GET /v1/pull  GET /v1/live  GET /v1/audit  GET /v1/health',
-      'Authorization: Bearer demo:<your-name>',
-    ].join('\n'),
-  ),
-);
+const store: EventStore = usePostgres
+  ? await postgresStore({ connectionString: storeUrl }).catch((error: unknown) =>
+      fail(`cannot open PostgreSQL: ${error instanceof Error ? error.message : String(error)}`),
+    )
+  : sqliteStore({ file });
+const storeText = usePostgres ? `postgres at ${redact(storeUrl)}` : `sqlite at ${file}`;
+const server = createServer({ app: kanban, store, auth: demoAuth({ adminToken }), reactions: demoReactions(file) });
+serveDemo(server);
 
 const listener = serve({ fetch: server.fetch, port, hostname: host }, (info) => {
   console.log(`weft: listening on http://${host === '0.0.0.0' ? 'localhost' : host}:${info.port}`);
-  console.log(`weft: store sqlite at ${file}`);
+  console.log(`weft: store ${storeText}`);
   if (!process.env.WEFT_ADMIN_TOKEN)
     console.log(`weft: admin token (set WEFT_ADMIN_TOKEN to choose one): ${adminToken}`);
 });
@@ -54,6 +54,17 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     listener.close();
     void store.close().finally(() => process.exit(0));
   });
+}
+
+/** The URL without its password, for the log. */
+function redact(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return 'postgres://…';
+  }
 }
 
 function fail(message: string): never {

@@ -1,0 +1,4 @@
+import { exposeWeftWorker } from '../client/index.ts';
+import { kanban } from './app.ts';
+
+exposeWeftWorker(kanban);
