@@ -44,11 +44,30 @@ export function toExecution(submit: (listener: (update: CommandUpdate) => void) 
     }
   });
   if (submitted.ok) {
-    return { id: submitted.id, applied: Promise.resolve(), durable: durable.promise, confirmed: confirmed.promise };
+    return {
+      id: submitted.id,
+      applied: Promise.resolve(),
+      durable: handled(durable.promise),
+      confirmed: handled(confirmed.promise),
+    };
   }
-  const rejection = deferred();
-  rejection.reject(new CommandError(submitted.code, submitted.message));
-  return { id: submitted.id, applied: rejection.promise, durable: rejection.promise, confirmed: rejection.promise };
+  const error = new CommandError(submitted.code, submitted.message);
+  return {
+    id: submitted.id,
+    applied: Promise.reject(error),
+    durable: handled(Promise.reject(error)),
+    confirmed: handled(Promise.reject(error)),
+  };
+}
+
+/**
+ * Marks a promise's rejection as seen, so an app that awaits only `applied` (or only
+ * `confirmed`) gets no unhandled-rejection noise from the others; awaiting it still throws.
+ * Rejections also reach `onRejected` and the inbox, which is where apps are told.
+ */
+function handled(promise: Promise<void>): Promise<void> {
+  promise.catch(() => undefined);
+  return promise;
 }
 
 /** The server's limit on a push body; a command whose args alone exceed it could never be sent. */

@@ -46,6 +46,10 @@ export class StatusStore {
 
   update(patch: Partial<SyncStatus>): void {
     this.#status = { ...this.#status, ...patch };
+    // Reaching the server again answers a network error: it is no longer the state of things.
+    if (patch.online === true && patch.lastError === undefined && this.#status.lastError?.code === 'network') {
+      this.#status = { ...this.#status, lastError: null };
+    }
     if (this.#scheduled || this.#listeners.size === 0) return;
     this.#scheduled = true;
     queueMicrotask(() => this.#flush());
