@@ -1,4 +1,6 @@
+import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
+import { sqliteStore } from '../server/index.ts';
 import type { PullResponse } from '../shared/index.ts';
 import { api, storeState } from './support/http.ts';
 import { seedBoard } from './support/kanban.ts';
@@ -8,6 +10,17 @@ const temp = tempDir();
 afterAll(() => temp.dispose());
 
 describe('durability across a restart', () => {
+  it('runs SQLite in WAL mode with synchronous=FULL, so a 2xx survives power loss (F13 config)', async () => {
+    const file = `${temp.dir}/pragmas.db`;
+    const store = sqliteStore({ file });
+    expect(store.pragmas()).toEqual({ journalMode: 'wal', synchronous: 2 });
+    await store.close();
+    // WAL is a property of the file, seen by any other connection too.
+    const db = new Database(file, { readonly: true });
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    db.close();
+  });
+
   it('keeps streams, client positions and dedupe results on the same file', async () => {
     const file = `${temp.dir}/durable.db`;
     const first = await startServer(file);
