@@ -5,21 +5,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // biome-ignore lint/style/noRestrictedImports: an end-to-end test against the real kanban server
 import type { kanban } from '../demo/app.ts';
 import type { AuditResponse, PullResponse } from '../shared/index.ts';
+import { CHROMIUM_ARGS } from '../tests/support/chromium.ts';
 import { api } from '../tests/support/http.ts';
 import { type RunningServer, startServer, tempDir } from '../tests/support/server-process.ts';
 import type { WeftClient } from './create-client.ts';
 import { servePage } from './testing/browser/serve-page.ts';
 
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+const ARGS = [...CHROMIUM_ARGS];
 /** The test page's globals: its client, and what a test's callbacks collected. */
 type W = Window & { weft: WeftClient<typeof kanban>; seen: string[][]; rejected: string[] };
 

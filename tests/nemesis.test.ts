@@ -98,6 +98,7 @@ describe('nemesis: kill -9, SIGSTOP, offline and reloads against the real server
                 : engine.execute('archiveCard', { boardId: 'nem', cardId });
         // A command its own client already refuses never reaches the outbox or the server.
         if (engine.commandState(run.id) !== 'unknown') issued.add(run.id);
+        run.applied.catch(() => undefined);
         run.confirmed.catch(() => undefined);
         run.durable.catch(() => undefined);
       } else if (roll < 0.67 && !stopped) {

@@ -2,21 +2,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type Page } from 'playwright-core';
+import { CHROMIUM_ARGS } from '../../tests/support/chromium.ts';
 import { startServer } from '../../tests/support/server-process.ts';
 import { type BenchRow, printTable } from '../report.ts';
 import { servePage, workerBundleSize } from './build.ts';
 import type { BenchPage } from './page/main.ts';
 
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+const ARGS = [...CHROMIUM_ARGS];
 
 const ROUND_TRIPS = 2000;
 const TRANSACTIONS = 300;
