@@ -40,6 +40,8 @@ export async function openLive(url: string, token: string, cursors: string[]) {
     status: res.status,
     response: res,
     messages,
+    /** Resolves when the stream ends, by the server closing it or by `close()`. */
+    ended: done,
     /** Resolves once `predicate` holds over the messages received so far. */
     async until(predicate: (messages: LiveMessage[]) => boolean, timeoutMs = 10_000): Promise<void> {
       const deadline = Date.now() + timeoutMs;
