@@ -8,7 +8,7 @@ import { handleLive } from './live.ts';
 import { LiveHub } from './live-hub.ts';
 import { ServerMetrics } from './metrics.ts';
 import { handlePush, type PushDeps } from './push.ts';
-import { RateLimiter } from './rate-limit.ts';
+import { ConnectionSlots, RateLimiter } from './rate-limit.ts';
 import { attachReactions } from './reactions/attach-reactions.ts';
 import type { ReactionRunner } from './reactions/reaction-runner.ts';
 import { REACTION_CLIENT_PREFIX } from './reactions/saga-commands.ts';
@@ -71,6 +71,7 @@ export function createServer(options: ServerOptions): Hono<Env> {
   const minAppVersion = options.minAppVersion ?? 0;
   const metrics = new ServerMetrics(() => hub.subscriberCount);
   const rateLimiter = new RateLimiter(limits.requestsPerSecond, limits.requestBurst);
+  const liveSlots = new ConnectionSlots(limits.maxLiveConnectionsPerUser);
   const server = new Hono<Env>();
   const pushDeps: PushDeps = {
     app,
@@ -163,7 +164,14 @@ export function createServer(options: ServerOptions): Hono<Env> {
   server.get('/v1/live', (c) =>
     handleLive(
       c,
-      { store, auth, hub, limits, options: { heartbeatMs: options.heartbeatMs ?? 15_000 } },
+      {
+        store,
+        auth,
+        hub,
+        limits,
+        options: { heartbeatMs: options.heartbeatMs ?? 15_000 },
+        admit: (principal) => liveSlots.take(principal.userId),
+      },
       c.get('principal'),
     ),
   );

@@ -13,6 +13,8 @@ export interface Limits {
   /** Sustained requests per second per user, and the burst above it (429 with Retry-After). */
   readonly requestsPerSecond: number;
   readonly requestBurst: number;
+  /** Open live streams per user; one more is answered 429. */
+  readonly maxLiveConnectionsPerUser: number;
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -23,4 +25,5 @@ export const DEFAULT_LIMITS: Limits = {
   maxEventBytes: 64 * 1024,
   requestsPerSecond: 200,
   requestBurst: 400,
+  maxLiveConnectionsPerUser: 32,
 };

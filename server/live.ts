@@ -23,7 +23,15 @@ export interface LiveOptions {
  */
 export async function handleLive(
   c: Context,
-  deps: { store: EventStore; auth: Auth; hub: LiveHub; limits: Limits; options: LiveOptions },
+  deps: {
+    store: EventStore;
+    auth: Auth;
+    hub: LiveHub;
+    limits: Limits;
+    options: LiveOptions;
+    /** Takes one of the user's live connection slots: the release, or null when all are taken. */
+    admit?: (principal: Principal) => (() => void) | null;
+  },
   principal: Principal,
 ): Promise<Response> {
   const cursors = parseCursors(c.req.queries('scope') ?? [], deps.limits.maxLiveScopes);
@@ -33,6 +41,14 @@ export async function handleLive(
     if (after > head) {
       throw new WeftError('cursor_ahead', `cursor ${after} is past the head ${head} of ${scope}`, { scope, head });
     }
+  }
+
+  const release = deps.admit ? deps.admit(principal) : () => undefined;
+  if (!release) {
+    c.header('retry-after', '5');
+    throw new WeftError('rate_limited', `at most ${deps.limits.maxLiveConnectionsPerUser} live connections per user`, {
+      retryAfter: 5,
+    });
   }
 
   return streamSSE(c, async (stream) => {
@@ -84,6 +100,7 @@ export async function handleLive(
       writing = writing.then(() => (stream.aborted ? undefined : stream.writeSSE({ event: 'heartbeat', data: '{}' })));
     }, deps.options.heartbeatMs);
     stream.onAbort(() => {
+      release();
       clearInterval(heartbeat);
       for (const unsubscribe of unsubscribes) unsubscribe();
     });
@@ -106,6 +123,7 @@ export async function handleLive(
     } finally {
       clearInterval(heartbeat);
       for (const unsubscribe of unsubscribes) unsubscribe();
+      release();
     }
   });
 }

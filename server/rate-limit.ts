@@ -33,3 +33,24 @@ export class RateLimiter {
     }
   }
 }
+
+/** Open connections per key, for the live-stream cap. Each release counts once. */
+export class ConnectionSlots {
+  readonly #open = new Map<string, number>();
+
+  constructor(private readonly max: number) {}
+
+  take(key: string): (() => void) | null {
+    const count = this.#open.get(key) ?? 0;
+    if (count >= this.max) return null;
+    this.#open.set(key, count + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const left = (this.#open.get(key) ?? 1) - 1;
+      if (left <= 0) this.#open.delete(key);
+      else this.#open.set(key, left);
+    };
+  }
+}

@@ -3,13 +3,14 @@ import type { PullResponse } from '../shared/index.ts';
 import { api } from './support/http.ts';
 import { seedBoard } from './support/kanban.ts';
 import { type RunningServer, startServer, tempDir } from './support/server-process.ts';
+import { openLive } from './support/sse.ts';
 
 /** TEST-PLAN X10/X11 and G15: per-user rate limits and the event size cap, configurable. */
 let server: RunningServer;
 const temp = tempDir();
 beforeAll(async () => {
   server = await startServer(`${temp.dir}/limits.db`, {
-    limits: { requestsPerSecond: 1, requestBurst: 12, maxEventBytes: 300 },
+    limits: { requestsPerSecond: 1, requestBurst: 12, maxEventBytes: 300, maxLiveConnectionsPerUser: 2 },
   });
 });
 afterAll(async () => {
@@ -47,5 +48,24 @@ describe('limits', () => {
     const events = (await server.store.readEvents(board.scope, 0, 100)).events;
     expect(events.map((e) => e.type)).toEqual(['boardCreated', 'columnAdded', 'columnAdded', 'cardAdded', 'cardAdded']);
     expect(events.map((e) => e.commandId)).not.toContain(tooBig.id);
+  });
+
+  it('caps open live streams per user with 429, and frees a slot when a stream closes', async () => {
+    await seedBoard(server.url, 'watcher', 'watch-1', 'watch');
+    const first = await openLive(server.url, 'demo:watcher', ['board:watch:0']);
+    const second = await openLive(server.url, 'demo:watcher', ['board:watch:0']);
+    const third = await openLive(server.url, 'demo:watcher', ['board:watch:0']);
+    expect([first.status, second.status, third.status]).toEqual([200, 200, 429]);
+    const other = await openLive(server.url, 'demo:other-watcher', ['board:watch:0']);
+    expect(other.status).toBe(200);
+    await first.close();
+    let fourth = await openLive(server.url, 'demo:watcher', ['board:watch:0']);
+    for (let i = 0; fourth.status !== 200 && i < 50; i++) {
+      // The server notices the closed stream a moment after the client drops it.
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      fourth = await openLive(server.url, 'demo:watcher', ['board:watch:0']);
+    }
+    expect(fourth.status).toBe(200);
+    await Promise.all([second.close(), third.close(), other.close(), fourth.close()]);
   });
 });
