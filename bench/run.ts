@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { benchClient } from './client/browser.ts';
 import { benchPostgres } from './postgres.ts';
@@ -14,6 +14,7 @@ console.log('bench: server push (PostgreSQL, one and two nodes) ...');
 sections.push(await benchPostgres());
 
 const machine = `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
-const text = `# weft benchmarks\n\nMachine: ${machine}. Run: ${new Date().toISOString()}.\n${sections.join('\n')}`;
+const analysis = readFileSync(new URL('./analysis.md', import.meta.url), 'utf8');
+const text = `# weft benchmarks\n\nMachine: ${machine}. Run: ${new Date().toISOString()}.\n${sections.join('\n')}${analysis}`;
 writeFileSync('BENCHMARKS.md', text);
 console.log('bench: wrote BENCHMARKS.md');
