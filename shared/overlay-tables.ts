@@ -11,12 +11,15 @@ export interface RowChange {
 /**
  * Writes layered over a read-only base without touching it: a command's scratch state while it
  * runs, and the client's optimistic state over its confirmed rows. Reads see the layer first.
- * Invariant: `changes()` replayed onto the base yields exactly what this overlay reads.
+ * Invariants: `changes()` replayed onto the base yields exactly what this overlay reads; for
+ * each declared index, `#indexes` maps a value to exactly the keys of the layer's live rows
+ * holding it, so a `find` on an indexed field costs what it matches, not the layer's size.
  */
 export class OverlayTables implements ProjectionTx {
   readonly #defs: TableDefs;
   readonly #base: TableReader;
   readonly #layer = new Map<string, Map<string, Row | null>>();
+  readonly #indexes = new Map<string, Map<string, Map<unknown, Set<string>>>>();
 
   constructor(defs: TableDefs, base: TableReader) {
     this.#defs = defs;
@@ -35,18 +38,57 @@ export class OverlayTables implements ProjectionTx {
     if (!layer || layer.size === 0) return base;
     const keyField = this.#keyField(table);
     const found = base.filter((row) => !layer.has(row[keyField] as string));
-    for (const row of layer.values()) if (row && matches(row, where)) found.push(row);
+    for (const row of this.#candidates(table, layer, where)) if (row && matches(row, where)) found.push(row);
     return found.sort((a, b) => compareKeys(a[keyField] as string, b[keyField] as string));
   }
 
   put(table: string, row: Row): void {
     const key = row[this.#keyField(table)];
     if (typeof key !== 'string') throw new TypeError(`a ${table} row needs a string ${this.#keyField(table)}`);
-    this.#tableLayer(table).set(key, Object.freeze({ ...row }));
+    const frozen = Object.freeze({ ...row });
+    this.#unindex(table, key);
+    this.#tableLayer(table).set(key, frozen);
+    for (const [field, index] of this.#tableIndexes(table)) {
+      const keys = index.get(frozen[field]);
+      if (keys) keys.add(key);
+      else index.set(frozen[field], new Set([key]));
+    }
   }
 
   delete(table: string, key: string): void {
+    this.#unindex(table, key);
     this.#tableLayer(table).set(key, null);
+  }
+
+  /** The layer rows a `find` must test: those of one indexed value when `where` names one. */
+  #candidates(table: string, layer: Map<string, Row | null>, where: Readonly<Record<string, unknown>>) {
+    const indexes = this.#tableIndexes(table);
+    for (const field of Object.keys(where)) {
+      const index = indexes.get(field);
+      if (index) return [...(index.get(where[field]) ?? [])].map((key) => layer.get(key) ?? null);
+    }
+    return layer.values();
+  }
+
+  #unindex(table: string, key: string): void {
+    const previous = this.#layer.get(table)?.get(key);
+    if (!previous) return;
+    for (const [field, index] of this.#tableIndexes(table)) {
+      const keys = index.get(previous[field]);
+      keys?.delete(key);
+      if (keys?.size === 0) index.delete(previous[field]);
+    }
+  }
+
+  #tableIndexes(table: string): Map<string, Map<unknown, Set<string>>> {
+    let indexes = this.#indexes.get(table);
+    if (!indexes) {
+      const def = this.#defs[table];
+      if (!def) throw new TypeError(`unknown table ${table}`);
+      indexes = new Map(def.indexes.map((field) => [field, new Map<unknown, Set<string>>()]));
+      this.#indexes.set(table, indexes);
+    }
+    return indexes;
   }
 
   *changes(): IterableIterator<RowChange> {
