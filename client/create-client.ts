@@ -180,6 +180,16 @@ async function workerPort(options: ClientOptions): Promise<Port> {
     worker.terminate();
     throw error;
   }
+  // Every command's stages arrive on one channel and are routed here by command id.
+  const listeners = new Map<string, (update: CommandUpdate) => void>();
+  await remote.onUpdates(
+    Comlink.proxy((update: CommandUpdate) => {
+      const listener = listeners.get(update.id);
+      if (!listener) return;
+      if (update.stage !== 'durable') listeners.delete(update.id);
+      listener(update);
+    }),
+  );
   // A remote unsubscribe is itself a proxy: call it, then free its port.
   const local = async (made: Promise<Comlink.Remote<() => void>>) => {
     const stop = await made;
@@ -189,7 +199,19 @@ async function workerPort(options: ClientOptions): Promise<Port> {
   };
   return {
     initial,
-    submit: (id, name, args, listener) => remote.submit(id, name, args, Comlink.proxy(listener)),
+    submit: (id, name, args, listener) => {
+      listeners.set(id, listener);
+      return remote.submit(id, name, args).then(
+        (accepted) => {
+          if (!accepted.ok) listeners.delete(id); // refused by the engine: no stage will follow
+          return accepted;
+        },
+        (error: unknown) => {
+          listeners.delete(id);
+          throw error;
+        },
+      );
+    },
     query: (query) => remote.query(query),
     subscribe: (query, callback) => local(remote.subscribe(query, Comlink.proxy(callback)) as never),
     onStatus: (callback) => local(remote.onStatus(Comlink.proxy(callback)) as never),

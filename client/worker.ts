@@ -16,7 +16,12 @@ export interface WeftWorkerApi {
     config: Omit<SessionConfig, 'auth'> & { readonly token?: string },
     auth?: () => Promise<string>,
   ): Promise<ClientStatus>;
-  submit(id: string, name: string, args: unknown, listener: Callback<CommandUpdate>): Promise<Accepted>;
+  /**
+   * Where the stages of every submitted command go: one channel for all of them, set once after
+   * `open`, because a Comlink proxy per command costs a MessageChannel each.
+   */
+  onUpdates(callback: Callback<CommandUpdate>): void;
+  submit(id: string, name: string, args: unknown): Promise<Accepted>;
   query(query: Query): Promise<Row[]>;
   subscribe(query: Query, callback: Callback<Row[]>): () => void;
   onStatus(callback: Callback<ClientStatus>): () => void;
@@ -41,6 +46,7 @@ export interface WeftWorkerApi {
  */
 export function exposeWeftWorker(app: AnyApp, endpoint: Comlink.Endpoint = self as unknown as Comlink.Endpoint): void {
   let session: TabSession | null = null;
+  let updates: Callback<CommandUpdate> | null = null;
   const open = (): TabSession => {
     if (!session) throw new Error('weft: the worker was not opened');
     return session;
@@ -53,11 +59,11 @@ export function exposeWeftWorker(app: AnyApp, endpoint: Comlink.Endpoint = self 
       session = await TabSession.open(app, { ...rest, ...(credentials === undefined ? {} : { auth: credentials }) });
       return session.status();
     },
-    submit: (id, name, args, listener) =>
-      open().submit(id, name, args, (update) => {
-        void listener(update);
-        if (update.stage !== 'durable') listener[Comlink.releaseProxy]?.();
-      }),
+    onUpdates(callback) {
+      updates?.[Comlink.releaseProxy]?.();
+      updates = callback;
+    },
+    submit: (id, name, args) => open().submit(id, name, args, (update) => void updates?.(update)),
     query: (query) => open().query(query),
     subscribe: (query, callback) =>
       unsubscriber(
@@ -80,6 +86,8 @@ export function exposeWeftWorker(app: AnyApp, endpoint: Comlink.Endpoint = self 
     async close() {
       await session?.close();
       session = null;
+      updates?.[Comlink.releaseProxy]?.();
+      updates = null;
     },
   };
   Comlink.expose(api, endpoint);
