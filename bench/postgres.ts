@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import type { PushCommand } from '../shared/index.ts';
 import { startPostgres } from '../tests/support/postgres.ts';
-import { type NodeChild, startPostgresNode } from '../tests/support/postgres-node.ts';
+import { type ServerChild, startServerChild } from '../tests/support/server-child.ts';
 import { type BenchRow, printTable, progress } from './report.ts';
 
 const CLIENTS = 8;
@@ -57,9 +57,9 @@ export async function benchPostgres(): Promise<string> {
 
 async function measureNodes(url: string, count: number) {
   console.log(`bench: ${count} node(s) on PostgreSQL ...`);
-  const nodes: NodeChild[] = [];
+  const nodes: ServerChild[] = [];
   try {
-    for (let i = 0; i < count; i++) nodes.push(await startPostgresNode(url));
+    for (let i = 0; i < count; i++) nodes.push(await startServerChild(url));
     const urls = nodes.map((n) => n.url);
     let retries = 0;
     // Like a real client, a 5xx is retried with the same batch after a short jittered pause: two

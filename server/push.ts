@@ -193,7 +193,12 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** A command whose event is over the size limit settles as rejected, so it cannot wedge its client's queue. */
 function limitEventSize(result: ExecuteResult, maxBytes = Number.POSITIVE_INFINITY): ExecuteResult {
   if (!result.ok) return result;
-  const big = result.events.find((event) => utf8.encode(JSON.stringify(event.data)).length > maxBytes);
+  if (maxBytes === Number.POSITIVE_INFINITY) return result;
+  const big = result.events.find((event) => {
+    const text = JSON.stringify(event.data);
+    // A UTF-16 unit is at most 3 bytes of UTF-8: only a long text needs encoding to be sure.
+    return text.length * 3 > maxBytes && utf8.encode(text).length > maxBytes;
+  });
   if (!big) return result;
   return {
     ok: false,

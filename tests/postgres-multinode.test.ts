@@ -4,7 +4,7 @@ import type { PushCommand, PushResult, WireEvent } from '../shared/index.ts';
 import { api, commandFactory } from './support/http.ts';
 import { seedBoard } from './support/kanban.ts';
 import { startPostgres, type TestPostgres } from './support/postgres.ts';
-import { type NodeChild, startPostgresNode } from './support/postgres-node.ts';
+import { type ServerChild, startServerChild } from './support/server-child.ts';
 import { openLive } from './support/sse.ts';
 
 /**
@@ -14,7 +14,7 @@ import { openLive } from './support/sse.ts';
  * nothing the other node cannot answer for.
  */
 let pg: TestPostgres;
-const nodes: NodeChild[] = [];
+const nodes: ServerChild[] = [];
 
 beforeAll(async () => {
   pg = await startPostgres();
@@ -25,7 +25,7 @@ afterAll(async () => {
 });
 
 async function node(url: string, fault?: FaultPoint) {
-  const started = await startPostgresNode(url, fault ? { fault } : {});
+  const started = await startServerChild(url, fault ? { fault } : {});
   nodes.push(started);
   return started;
 }

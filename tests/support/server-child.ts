@@ -1,5 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import type { FaultPoint } from '../../server/index.ts';
+
+const FAULT_SERVER = fileURLToPath(new URL('./fault-server.ts', import.meta.url));
 
 export interface ServerChild {
   readonly url: string;
@@ -11,18 +14,18 @@ export interface ServerChild {
 }
 
 /**
- * Starts `tests/support/fault-server.ts` as its own Node process on `file`, optionally set to
- * SIGKILL itself at `fault`. Pass `port` to restart on the same address after a crash.
+ * Starts `tests/support/fault-server.ts` as its own Node process on `store` (a SQLite file or a
+ * `postgres://` URL), optionally set to SIGKILL itself at `fault`. Pass `port` to restart on
+ * the same address after a crash.
  */
-export async function startServerChild(file: string, options: { fault?: FaultPoint; port?: number } = {}) {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', 'tests/support/fault-server.ts', file, String(options.port ?? 0)],
-    {
-      env: { ...process.env, ...(options.fault ? { WEFT_FAULT: options.fault } : { WEFT_FAULT: '' }) },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
+export async function startServerChild(
+  store: string,
+  options: { fault?: FaultPoint; port?: number } = {},
+): Promise<ServerChild> {
+  const child = spawn(process.execPath, ['--import', 'tsx', FAULT_SERVER, store, String(options.port ?? 0)], {
+    env: { ...process.env, WEFT_FAULT: options.fault ?? '' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const exited = new Promise<NodeJS.Signals | number | null>((resolve) =>
     child.once('exit', (code, signal) => resolve(signal ?? code)),
   );
