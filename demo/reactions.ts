@@ -1,5 +1,11 @@
 import { createHash } from 'node:crypto';
-import { createReactionRunner, defineReaction, type ReactionRunner, sqliteCheckpoints } from '../server/index.ts';
+import {
+  createReactionRunner,
+  defineReaction,
+  postgresCheckpoints,
+  type ReactionRunner,
+  sqliteCheckpoints,
+} from '../server/index.ts';
 import type { WireEvent } from '../shared/index.ts';
 import { boardScope } from './app.ts';
 
@@ -39,7 +45,14 @@ export function archivedCardId(event: WireEvent): string {
   return `a-${createHash('sha256').update(`${event.scope}:${event.seq}`).digest('base64url').slice(0, 20)}`;
 }
 
-/** The demo's reactions, checkpointed in the event store's own SQLite file. */
-export function demoReactions(file: string): ReactionRunner {
-  return createReactionRunner({ reactions: [archiveLog], checkpoints: sqliteCheckpoints({ file }) });
+/**
+ * The demo's reactions, checkpointed where the events are: in the event store's own SQLite file,
+ * or in its PostgreSQL database, where nodes share the checkpoint and one runs each reaction.
+ */
+export function demoReactions(store: { sqliteFile: string } | { postgresUrl: string }): ReactionRunner {
+  const checkpoints =
+    'postgresUrl' in store
+      ? postgresCheckpoints({ connectionString: store.postgresUrl })
+      : sqliteCheckpoints({ file: store.sqliteFile });
+  return createReactionRunner({ reactions: [archiveLog], checkpoints });
 }

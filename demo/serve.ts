@@ -39,7 +39,12 @@ const store: EventStore = usePostgres
     )
   : sqliteStore({ file });
 const storeText = usePostgres ? `postgres at ${redact(storeUrl)}` : `sqlite at ${file}`;
-const server = createServer({ app: kanban, store, auth: demoAuth({ adminToken }), reactions: demoReactions(file) });
+const server = createServer({
+  app: kanban,
+  store,
+  auth: demoAuth({ adminToken }),
+  reactions: demoReactions(usePostgres ? { postgresUrl: storeUrl } : { sqliteFile: file }),
+});
 serveDemo(server);
 
 const listener = serve({ fetch: server.fetch, port, hostname: host }, (info) => {

@@ -11,6 +11,8 @@ export type { BackoffOptions, ReactionClock } from './reactions/backoff.ts';
 export { backoffDelay, systemClock } from './reactions/backoff.ts';
 export type { CheckpointStore, ParkedEvents, ParkedInput } from './reactions/checkpoint-store.ts';
 export { memoryCheckpoints } from './reactions/memory-checkpoints.ts';
+export type { PostgresCheckpointsOptions } from './reactions/postgres-checkpoints.ts';
+export { postgresCheckpoints } from './reactions/postgres-checkpoints.ts';
 export type { Reaction, ReactionContext } from './reactions/reaction.ts';
 export { defineReaction } from './reactions/reaction.ts';
 export type { ReactionRunnerOptions, ReactionStatus } from './reactions/reaction-runner.ts';

@@ -1,9 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startPostgres, type TestPostgres } from '../../tests/support/postgres.ts';
 import type { CheckpointStore } from './checkpoint-store.ts';
 import { memoryCheckpoints } from './memory-checkpoints.ts';
+import { postgresCheckpoints } from './postgres-checkpoints.ts';
 import { sqliteCheckpoints } from './sqlite-checkpoints.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'weft-checkpoints-'));
@@ -60,3 +62,31 @@ function runCheckpointContract(name: string, open: () => CheckpointStore, durabl
 runCheckpointContract('memory', memoryCheckpoints, false);
 const file = path.join(dir, 'checkpoints.db');
 runCheckpointContract('sqlite', () => sqliteCheckpoints({ file }), true);
+
+let pg: TestPostgres;
+beforeAll(async () => {
+  pg = await startPostgres();
+}, 60_000);
+afterAll(async () => {
+  await pg?.stop();
+});
+runCheckpointContract('postgres', () => postgresCheckpoints({ connectionString: pg.url, schema: 'contract' }), true);
+
+describe('postgresCheckpoints leases', () => {
+  it('lets one store at a time hold a reaction, and frees it when that store closes', async () => {
+    const a = postgresCheckpoints({ connectionString: pg.url, schema: 'leases' });
+    const b = postgresCheckpoints({ connectionString: pg.url, schema: 'leases' });
+    try {
+      expect(await a.lease?.('mailer')).toBe(true);
+      expect(await a.lease?.('mailer')).toBe(true);
+      expect(await b.lease?.('mailer')).toBe(false);
+      expect(await b.lease?.('webhook')).toBe(true);
+      expect(await a.lease?.('webhook')).toBe(false);
+      await a.close();
+      expect(await b.lease?.('mailer')).toBe(true);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+});

@@ -10,6 +10,7 @@ import type { WireEvent } from '../../shared/index.ts';
  *   moves the checkpoint to `checkpoint` when one is given: a crash never both loses a parked
  *   entry and skips past its events.
  * - `parked` lists a reaction's entries in the order they were parked.
+ * - `lease`, where present, is held by at most one store at a time per reaction.
  */
 export interface CheckpointStore {
   readonly kind: string;
@@ -19,6 +20,11 @@ export interface CheckpointStore {
   park(entry: ParkedInput, checkpoint?: number): Promise<number>;
   parked(reaction: string): Promise<ParkedEvents[]>;
   unpark(reaction: string, id: number): Promise<void>;
+  /**
+   * For stores shared by several server nodes: tries to take (or confirms this store still
+   * holds) the exclusive right to run `reaction`. Without it every runner runs every reaction.
+   */
+  lease?(reaction: string): Promise<boolean>;
   close(): Promise<void>;
 }
 

@@ -6,7 +6,8 @@ import { type FeedBatch, readFeed } from './reaction-feed.ts';
 import type { ReactionHost } from './reaction-host.ts';
 import { issueSagaCommand, sagaCommandId } from './saga-commands.ts';
 
-export type ReactionState = 'starting' | 'idle' | 'delivering' | 'retrying' | 'stopped';
+/** `standby`: another server node holds this reaction's lease (see `CheckpointStore.lease`). */
+export type ReactionState = 'starting' | 'idle' | 'standby' | 'delivering' | 'retrying' | 'stopped';
 
 export interface WorkerSettings {
   readonly clock: ReactionClock;
@@ -97,6 +98,14 @@ export class ReactionWorker {
   }
 
   async #step(): Promise<boolean> {
+    if (this.#checkpoints.lease && !(await this.#checkpoints.lease(this.reaction.name))) {
+      // Another node runs it and moves the shared checkpoint: read it afresh once this one leads.
+      // Pushes do not wake a standby: it asks for the lease once a poll, not once a push.
+      this.state = 'standby';
+      this.#loaded = false;
+      await this.#settings.clock.sleep(this.#settings.pollMs, this.#signal);
+      return true;
+    }
     if (!this.#loaded) {
       this.checkpoint = this.#durable ? await this.#checkpoints.get(this.reaction.name) : 0;
       this.parkedCount = (await this.#checkpoints.parked(this.reaction.name)).length;

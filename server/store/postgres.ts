@@ -44,7 +44,7 @@ const AUDIT_ORDER_LOCK = 0x77656675;
 
 /**
  * The store for several server nodes: PostgreSQL through a `pg` pool. Migrations run on start
- * (versioned in `schema_migrations`); each commit appends with multi-row `unnest` inserts and
+ * (versioned in `schema_migrations`); each commit is one call of the `weft_commit` function (one round trip) and
  * notifies the other nodes, which learn of it through `onAppended`.
  *
  * @example
@@ -70,20 +70,10 @@ export async function postgresStore(options: PostgresStoreOptions): Promise<Post
     kind: 'postgres',
     schemaVersion,
     async commit(request) {
-      const client = await pool.connect();
-      let broken = false;
       try {
-        await client.query('BEGIN');
-        const result = await commitIn(client, request, channel, origin);
-        await client.query('COMMIT');
-        return result;
+        return await commitIn(pool, request, channel, origin);
       } catch (error) {
-        await client.query('ROLLBACK').catch(() => {
-          broken = true;
-        });
         throw translate(error);
-      } finally {
-        client.release(broken);
       }
     },
     async readEvents(scope, after, limit) {
@@ -179,184 +169,113 @@ export async function postgresStore(options: PostgresStoreOptions): Promise<Post
 }
 
 /** The body of one commit, inside BEGIN … COMMIT on `client`. */
-async function commitIn(
-  client: pg.PoolClient,
-  request: CommitRequest,
-  channel: string,
-  origin: string,
-): Promise<CommitResult> {
-  const q = async <R extends pg.QueryResultRow>(name: string, text: string, values: unknown[]) =>
-    (await client.query<R>({ name, text, values })).rows;
-
+/**
+ * One commit as one statement (`weft_commit`, migration 2): events are numbered here relative to
+ * each scope's head, the function locks the heads and client rows, checks them against what the
+ * pipeline read, and writes everything; the heads it locked give the events their seqs.
+ */
+async function commitIn(pool: pg.Pool, request: CommitRequest, channel: string, origin: string): Promise<CommitResult> {
   const scopes = [...new Set([...request.expectedHeads.keys(), ...request.outcomes.map((o) => o.scope)])].sort();
-  await q('weft_ensure_heads', 'INSERT INTO heads (scope, head) SELECT unnest($1::text[]), 0 ON CONFLICT DO NOTHING', [
-    scopes,
-  ]);
-  const headRows = await q<{ scope: string; head: string }>(
-    'weft_lock_heads',
-    'SELECT scope, head FROM heads WHERE scope = ANY($1::text[]) ORDER BY scope FOR UPDATE',
-    [scopes],
-  );
-  const heads = new Map(headRows.map((r) => [r.scope, Number(r.head)]));
-  for (const [scope, expected] of request.expectedHeads) {
-    const head = heads.get(scope) ?? 0;
-    if (head !== expected) throw new StoreConflict(`head of ${scope} is ${head}, not ${expected}`);
-  }
-
-  const clientIds = [...new Set([...request.expectedClientSeqs.keys(), ...request.outcomes.map((o) => o.clientId)])];
-  const clientRows = await q<{ client_id: string; user_id: string; last_seq: string }>(
-    'weft_lock_clients',
-    'SELECT client_id, user_id, last_seq FROM clients WHERE client_id = ANY($1::text[]) ORDER BY client_id FOR UPDATE',
-    [clientIds.sort()],
-  );
-  const known = new Map(clientRows.map((r) => [r.client_id, { userId: r.user_id, lastSeq: Number(r.last_seq) }]));
-  for (const [clientId, expected] of request.expectedClientSeqs) {
-    if ((known.get(clientId)?.lastSeq ?? 0) !== expected) {
-      throw new StoreConflict(`client ${clientId} moved past ${expected}`);
-    }
-  }
-
-  const ev = { scope: [] as string[], seq: [] as number[], type: [] as string[], data: [] as string[] };
-  const evMeta = { commandId: [] as string[], clientId: [] as string[], at: [] as number[] };
-  const fresh = new Map<string, { userId: string; lastSeq: number }>();
-  const moved = new Map<string, number>();
-  const events: WireEvent[][] = [];
-  const firsts: number[] = [];
-  const firstOf = new Map<string, number>();
+  const added = new Map<string, number>();
+  const ev = {
+    scope: [] as string[],
+    rel: [] as number[],
+    type: [] as string[],
+    data: [] as string[],
+    commandId: [] as string[],
+    clientId: [] as string[],
+    at: [] as number[],
+  };
+  const firstRel: number[] = [];
+  const clients = new Map<string, { userId: string; lastSeq: number }>();
   for (const o of request.outcomes) {
-    let head = heads.get(o.scope) ?? 0;
-    firsts.push(head + 1);
-    const stored: WireEvent[] = [];
+    let rel = added.get(o.scope) ?? 0;
+    firstRel.push(rel + 1);
     for (const e of o.events) {
-      head++;
-      if (!firstOf.has(o.scope)) firstOf.set(o.scope, head);
+      rel++;
       ev.scope.push(o.scope);
-      ev.seq.push(head);
+      ev.rel.push(rel);
       ev.type.push(e.type);
       ev.data.push(JSON.stringify(e.data));
-      evMeta.commandId.push(o.commandId);
-      evMeta.clientId.push(o.clientId);
-      evMeta.at.push(o.at);
-      stored.push({
-        seq: head,
+      ev.commandId.push(o.commandId);
+      ev.clientId.push(o.clientId);
+      ev.at.push(o.at);
+    }
+    added.set(o.scope, rel);
+    const seen = clients.get(o.clientId);
+    if (seen && seen.userId !== o.userId) throw new StoreConflict(`client ${o.clientId} belongs to another user`);
+    clients.set(o.clientId, { userId: o.userId, lastSeq: Math.max(seen?.lastSeq ?? 0, o.seq) });
+  }
+  const grown = [...added].filter(([, count]) => count > 0);
+  const outs = request.outcomes;
+  const { rows } = await pool.query<{ scope: string; head: string }>({
+    name: 'weft_commit',
+    text: `SELECT scope, head FROM weft_commit(${Array.from({ length: 39 }, (_, i) => `$${i + 1}`).join(', ')})`,
+    values: [
+      scopes,
+      [...request.expectedHeads.keys()],
+      [...request.expectedHeads.values()],
+      [...request.expectedClientSeqs.keys()],
+      [...request.expectedClientSeqs.values()],
+      [...clients.keys()],
+      [...clients.values()].map((c) => c.userId),
+      [...clients.values()].map((c) => c.lastSeq),
+      ev.scope,
+      ev.rel,
+      ev.type,
+      ev.data,
+      ev.commandId,
+      ev.clientId,
+      ev.at,
+      outs.map((o) => o.clientId),
+      outs.map((o) => o.seq),
+      outs.map((o) => o.commandId),
+      outs.map((o) => o.name),
+      outs.map((o) => o.argsJson),
+      outs.map((o) => o.status),
+      outs.map((o) => o.scope),
+      firstRel,
+      outs.map((o) => o.events.length),
+      outs.map((o) => o.code),
+      outs.map((o) => o.message),
+      outs.map((o) => o.audit.recordedAt),
+      outs.map((o) => o.userId),
+      outs.map((o) => JSON.stringify(o.args ?? null)),
+      outs.map((o) => o.audit.baseSeq),
+      outs.map((o) => o.audit.headSeq),
+      outs.map((o) => o.audit.outcome),
+      outs.map((o) => o.audit.intervenedCount),
+      outs.map((o) => JSON.stringify(o.audit.intervened)),
+      grown.map(([scope]) => scope),
+      grown.map(([, count]) => count),
+      channel,
+      origin,
+      AUDIT_ORDER_LOCK,
+    ],
+  });
+  const heads = new Map(rows.map((r) => [r.scope, Number(r.head)]));
+  const events = outs.map((o, i) => {
+    const first = (heads.get(o.scope) ?? 0) + (firstRel[i] ?? 1);
+    return o.events.map(
+      (e, j): WireEvent => ({
+        seq: first + j,
         scope: o.scope,
         type: e.type,
         data: e.data,
         commandId: o.commandId,
         clientId: o.clientId,
         at: o.at,
-      });
-    }
-    heads.set(o.scope, head);
-    events.push(stored);
-    const existing = known.get(o.clientId);
-    if (existing) {
-      if (existing.userId !== o.userId) throw new StoreConflict(`client ${o.clientId} belongs to another user`);
-      moved.set(o.clientId, Math.max(moved.get(o.clientId) ?? existing.lastSeq, o.seq));
-    } else {
-      const created = fresh.get(o.clientId);
-      if (created && created.userId !== o.userId)
-        throw new StoreConflict(`client ${o.clientId} belongs to another user`);
-      fresh.set(o.clientId, { userId: o.userId, lastSeq: Math.max(created?.lastSeq ?? 0, o.seq) });
-    }
-  }
-
-  if (ev.seq.length > 0) {
-    await q(
-      'weft_insert_events',
-      `INSERT INTO events (scope, seq, type, data, command_id, client_id, at)
-       SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[])`,
-      [ev.scope, ev.seq, ev.type, ev.data, evMeta.commandId, evMeta.clientId, evMeta.at],
+      }),
     );
-  }
-  if (fresh.size > 0) {
-    // A plain INSERT: a client another commit created meanwhile is a unique violation, not a merge.
-    await q(
-      'weft_insert_clients',
-      'INSERT INTO clients (client_id, user_id, last_seq) SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[])',
-      [[...fresh.keys()], [...fresh.values()].map((c) => c.userId), [...fresh.values()].map((c) => c.lastSeq)],
-    );
-  }
-  if (moved.size > 0) {
-    await q(
-      'weft_move_clients',
-      `UPDATE clients SET last_seq = u.last_seq FROM unnest($1::text[], $2::bigint[]) AS u(client_id, last_seq)
-       WHERE clients.client_id = u.client_id`,
-      [[...moved.keys()], [...moved.values()]],
-    );
-  }
-  const outs = request.outcomes;
-  if (outs.length > 0) {
-    await q(
-      'weft_insert_results',
-      `INSERT INTO results (client_id, seq, command_id, name, args_json, status, scope, first_seq, event_count, code, message)
-       SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
-         $8::bigint[], $9::int[], $10::text[], $11::text[])`,
-      [
-        outs.map((o) => o.clientId),
-        outs.map((o) => o.seq),
-        outs.map((o) => o.commandId),
-        outs.map((o) => o.name),
-        outs.map((o) => o.argsJson),
-        outs.map((o) => o.status),
-        outs.map((o) => o.scope),
-        firsts,
-        events.map((list) => list.length),
-        outs.map((o) => o.code),
-        outs.map((o) => o.message),
-      ],
-    );
-    // Held to COMMIT: audit ids are taken, and become visible, in commit order.
-    await q('weft_audit_lock', 'SELECT pg_advisory_xact_lock($1)', [AUDIT_ORDER_LOCK]);
-    await q(
-      'weft_insert_audit',
-      `INSERT INTO audit (recorded_at, scope, command_id, client_id, user_id, name, args, seq, base_seq, head_seq,
-         outcome, code, message, event_seqs, intervened_count, intervened)
-       SELECT recorded_at, scope, command_id, client_id, user_id, name, args, seq, base_seq, head_seq,
-         outcome, code, message, event_seqs, intervened_count, intervened
-       FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[],
-         $9::bigint[], $10::bigint[], $11::text[], $12::text[], $13::text[], $14::text[], $15::int[], $16::text[])
-         WITH ORDINALITY AS u(recorded_at, scope, command_id, client_id, user_id, name, args, seq, base_seq, head_seq,
-         outcome, code, message, event_seqs, intervened_count, intervened, ord)
-       ORDER BY ord`,
-      [
-        outs.map((o) => o.audit.recordedAt),
-        outs.map((o) => o.scope),
-        outs.map((o) => o.commandId),
-        outs.map((o) => o.clientId),
-        outs.map((o) => o.userId),
-        outs.map((o) => o.name),
-        outs.map((o) => JSON.stringify(o.args ?? null)),
-        outs.map((o) => o.seq),
-        outs.map((o) => o.audit.baseSeq),
-        outs.map((o) => o.audit.headSeq),
-        outs.map((o) => o.audit.outcome),
-        outs.map((o) => o.code),
-        outs.map((o) => o.message),
-        events.map((list) => JSON.stringify(list.map((e) => e.seq))),
-        outs.map((o) => o.audit.intervenedCount),
-        outs.map((o) => JSON.stringify(o.audit.intervened)),
-      ],
-    );
-  }
-  const grown = [...firstOf.keys()];
-  if (grown.length > 0) {
-    await q(
-      'weft_set_heads',
-      `UPDATE heads SET head = u.head FROM unnest($1::text[], $2::bigint[]) AS u(scope, head) WHERE heads.scope = u.scope`,
-      [grown, grown.map((s) => heads.get(s) ?? 0)],
-    );
-    await q('weft_notify', 'SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p', [
-      channel,
-      grown.map((s) => JSON.stringify([s, heads.get(s) ?? 0, origin])),
-    ]);
-  }
-  return { events, heads: new Map([...request.expectedHeads.keys(), ...scopes].map((s) => [s, heads.get(s) ?? 0])) };
+  });
+  for (const [scope, count] of added) heads.set(scope, (heads.get(scope) ?? 0) + count);
+  return { events, heads: new Map(scopes.map((s) => [s, heads.get(s) ?? 0])) };
 }
 
 /** Unique violations, deadlocks and serialization failures mean "someone else got there first". */
 function translate(error: unknown): unknown {
   const code = (error as { code?: unknown } | null)?.code;
+  if (code === 'WF409') return new StoreConflict(String((error as Error).message));
   if (code === '23505')
     return new StoreConflict(
       `a command id, (client, seq) or client is already stored: ${String((error as Error).message)}`,
