@@ -6,7 +6,7 @@ import {
   validateSchema,
   type WireEvent,
 } from '../shared/index.ts';
-import type { RowWrite } from './client-storage.ts';
+import type { RowWrite, ScopeMark } from './client-storage.ts';
 
 export interface ConfirmedApply {
   /** The events applied: those right after the cursor, contiguous, in seq order. */
@@ -16,16 +16,22 @@ export interface ConfirmedApply {
   /** The row changes, to store together with `applied`. */
   readonly writes: RowWrite[];
   readonly tables: ReadonlySet<string>;
-  /** Events that were kept in the log but changed nothing: unknown type, invalid data, or a failing handler. */
-  readonly problems: string[];
+  /** The scope's mark after this batch: the one it had, or the first problem this batch met. */
+  readonly mark: ScopeMark | null;
+  /** Some of `applied` were stored without being projected (see `ScopeMark`). */
+  readonly skipped: boolean;
 }
 
 /**
  * Applies confirmed events to a scope's confirmed tables. Events at or below `cursor` are
- * duplicates and skipped; the first missing seq stops the batch. Every event received is
- * validated against the app's schema first: an event the app cannot apply (a newer server, a
- * broken handler) is reported, never a crash, and never skipped in the log, so the stream
- * stays gap-free and the next reload can replay it with fixed code.
+ * duplicates and skipped; the first missing seq stops the batch. Every event received is kept
+ * in the log, so the stream stays gap-free and code that knows better can replay it:
+ * - an event this app cannot read (unknown type, data its schema refuses: a newer server)
+ *   changes nothing and marks the scope `stale`; later events still apply;
+ * - an event whose projection handler throws leaves no partial write and `quarantine`s the
+ *   scope: its rows stay as before that event, and no later event of the scope is projected
+ *   (building on a state known to be wrong would hide the fault), until a replay.
+ * Never a crash, never a silent skip: the mark says which event, and why.
  */
 export function applyConfirmed(
   app: AnyApp,
@@ -33,10 +39,13 @@ export function applyConfirmed(
   scope: string,
   cursor: number,
   events: ReadonlyArray<WireEvent>,
+  mark: ScopeMark | null = null,
 ): ConfirmedApply {
-  const batch = new OverlayTables(app.tables, tables);
+  let batch = new OverlayTables(app.tables, tables);
   const applied: WireEvent[] = [];
-  const problems: string[] = [];
+  /** The events projected into `batch`, to redo them if a later handler throws midway. */
+  const projected: WireEvent[] = [];
+  let skipped = false;
   let next = cursor + 1;
   let gap = false;
   for (const event of events) {
@@ -45,10 +54,27 @@ export function applyConfirmed(
       gap = true;
       break;
     }
-    const problem = apply(app, batch, event);
-    if (problem) problems.push(`${scope}#${event.seq} (${event.type}): ${problem}`);
     applied.push(event);
     next++;
+    if (mark?.kind === 'quarantined') {
+      skipped = true;
+      continue;
+    }
+    const problem = project(app, batch, event);
+    if (problem === null) {
+      projected.push(event);
+      continue;
+    }
+    skipped = true;
+    const found: ScopeMark = { ...problem, scope, seq: event.seq, type: event.type };
+    if (problem.kind === 'quarantined') {
+      // The handler may have written part of its effect before it threw: start the batch again.
+      batch = new OverlayTables(app.tables, tables);
+      for (const good of projected) project(app, batch, good);
+      mark = found;
+    } else {
+      mark ??= found;
+    }
   }
   const writes: RowWrite[] = [];
   const touched = new Set<string>();
@@ -57,14 +83,19 @@ export function applyConfirmed(
     touched.add(table);
   }
   batch.commitTo(tables);
-  return { applied, gap, writes, tables: touched, problems };
+  return { applied, gap, writes, tables: touched, mark, skipped };
 }
 
-function apply(app: AnyApp, tx: OverlayTables, event: WireEvent): string | null {
+/** Projects one event; returns what kept it from applying, or null. */
+function project(
+  app: AnyApp,
+  tx: OverlayTables,
+  event: WireEvent,
+): { kind: ScopeMark['kind']; message: string } | null {
   const schema = Object.hasOwn(app.events, event.type) ? app.events[event.type] : undefined;
-  if (!schema) return 'unknown event type';
+  if (!schema) return { kind: 'stale', message: `unknown event type ${event.type} (app version ${app.version})` };
   const checked = validateSchema(schema, event.data);
-  if (!checked.ok) return checked.message;
+  if (!checked.ok) return { kind: 'stale', message: `invalid ${event.type}: ${checked.message}` };
   try {
     applyEvent(app, tx, {
       type: event.type,
@@ -75,6 +106,6 @@ function apply(app: AnyApp, tx: OverlayTables, event: WireEvent): string | null 
     });
     return null;
   } catch (error) {
-    return error instanceof Error ? error.message : String(error);
+    return { kind: 'quarantined', message: error instanceof Error ? error.message : String(error) };
   }
 }

@@ -110,6 +110,47 @@ export function runClientStorageContract(name: string, database: () => () => Cli
       expect(seqs.length).toBeLessThanOrEqual(CONFIRMED_RECORDS_KEPT + 100);
     });
 
+    it("reads back one scope's stored events in seq order, and none after a reset", async () => {
+      const open = database();
+      const storage = open();
+      await load(storage);
+      await storage.commit({ events: [event('list:a', 2), event('list:b', 1), event('list:a', 1)] });
+      expect((await open().readEvents('list:a')).map((e) => e.seq)).toEqual([1, 2]);
+      expect(await storage.readEvents('list:b')).toEqual([event('list:b', 1)]);
+      await storage.commit({ resetScopes: ['list:a'] });
+      expect(await storage.readEvents('list:a')).toEqual([]);
+      expect(await storage.readEvents('list:c')).toEqual([]);
+    });
+
+    it('keeps scope meta per scope, loads it with its scope, and erases it with a reset', async () => {
+      const open = database();
+      const storage = open();
+      await load(storage);
+      const mark = { kind: 'quarantined', scope: 'list:a', seq: 3, type: 'added', message: 'boom' } as const;
+      await storage.commit({
+        scopeMeta: { 'list:a': { appVersion: 2, mark }, 'list:b': { appVersion: 2, mark: null } },
+      });
+      expect((await load(open(), ['list:a', 'list:b'])).scopeMeta).toEqual({
+        'list:a': { appVersion: 2, mark },
+        'list:b': { appVersion: 2, mark: null },
+      });
+      expect((await load(open(), ['list:c'])).scopeMeta).toEqual({});
+      await storage.commit({ resetScopes: ['list:a'] });
+      expect((await load(open(), ['list:a', 'list:b'])).scopeMeta).toEqual({ 'list:b': { appVersion: 2, mark: null } });
+      await storage.commit({ resetScopes: ['list:b'], scopeMeta: { 'list:b': { appVersion: 3, mark: null } } });
+      expect((await load(open(), ['list:b'])).scopeMeta).toEqual({ 'list:b': { appVersion: 3, mark: null } });
+    });
+
+    it('keeps the version of an outbox record, and reads records written without one', async () => {
+      const open = database();
+      const storage = open();
+      await load(storage);
+      await storage.commit({ outbox: [command(1), { ...command(2), version: 3 }], lastSeq: 2 });
+      const { outbox } = await load(open());
+      expect(outbox).toEqual([command(1), { ...command(2), version: 3 }]);
+      expect(outbox[0]?.version).toBeUndefined();
+    });
+
     it('keeps rejections until dismissed', async () => {
       const open = database();
       const storage = open();

@@ -23,6 +23,11 @@ export interface ClientStorage {
    * on one of its fields narrows the read, so it never scans other tables or scopes.
    */
   readRows(table: string, scope: string, where?: Readonly<Record<string, unknown>>): Promise<Row[]>;
+  /**
+   * Every stored confirmed event of one scope, in seq order: what a projection rebuild replays.
+   * It may start after seq 1 when the scope was bootstrapped from a snapshot.
+   */
+  readEvents(scope: string): Promise<WireEvent[]>;
   /** Writes one atomic change; see `StorageCommit` for the order of its parts. */
   commit(change: StorageCommit): Promise<void>;
   /** Asks the platform to keep this storage under pressure; resolves to whether it will. */
@@ -51,6 +56,35 @@ export interface OutboxRecord {
   readonly baseSeq: number;
   /** `digestEvents` of the events that first run emitted. */
   readonly digest: string;
+  /**
+   * The app version whose form `name` and `args` have (`App.version` when it was issued or
+   * last upcast). Records written before versions were kept have none: they are version 1.
+   */
+  readonly version?: number;
+}
+
+/**
+ * Why a scope's confirmed projections do not reflect all of its stored events:
+ * - `stale`: an event this app version cannot read (an unknown type or data its schema
+ *   refuses, from a newer server). It was stored and skipped; later events still apply.
+ *   The app should reload with newer code, which replays the scope.
+ * - `quarantined`: a projection handler threw on the event at `seq`. The scope's rows stay as
+ *   they were before it and no later event is projected, until code that handles it replays.
+ */
+export interface ScopeMark {
+  readonly kind: 'stale' | 'quarantined';
+  readonly scope: string;
+  /** The first event that could not be projected. */
+  readonly seq: number;
+  readonly type: string;
+  readonly message: string;
+}
+
+/** What storage keeps about how a scope's rows were built. */
+export interface ScopeMeta {
+  /** The app version whose projection code built the stored rows. */
+  readonly appVersion: number;
+  readonly mark: ScopeMark | null;
 }
 
 /** One confirmed row write: a put, or `row: null` for a delete. */
@@ -87,12 +121,14 @@ export interface RejectedRecord {
 }
 
 /**
- * One atomic write. Its parts apply in this order: `resetScopes`, then `events`, `rows` and
- * `cursors`; then `clearOutbox`, `trim`, `outbox` and `lastSeq`; then `settled` and `dismiss`.
+ * One atomic write. Its parts apply in this order: `resetScopes` and `scopeMeta`, then `events`,
+ * `rows` and `cursors`; then `clearOutbox`, `trim`, `outbox` and `lastSeq`; then `settled` and `dismiss`.
  */
 export interface StorageCommit {
-  /** Scopes whose confirmed events, rows and cursor are erased first (a re-bootstrap). */
+  /** Scopes whose confirmed events, rows, cursor and scope meta are erased first (a re-bootstrap). */
   readonly resetScopes?: ReadonlyArray<string>;
+  /** How the scopes listed are built now (written after `resetScopes`). */
+  readonly scopeMeta?: Readonly<Record<string, ScopeMeta>>;
   /** Confirmed events, stored by `[scope+seq]`. */
   readonly events?: ReadonlyArray<WireEvent>;
   readonly rows?: ReadonlyArray<RowWrite>;
@@ -120,6 +156,8 @@ export interface StoredState {
   readonly cursors: Record<string, number>;
   /** The confirmed rows of the loaded scopes. */
   readonly rows: RowWrite[];
+  /** The scope meta of the loaded scopes that have one (none: built by version 1, unmarked). */
+  readonly scopeMeta: Record<string, ScopeMeta>;
   /** Every rejection not yet dismissed, and the most recent confirmations. */
   readonly settled: SettledRecord[];
 }

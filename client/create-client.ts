@@ -3,6 +3,7 @@ import type { AnyApp, CommandArgs, CommandName, Row, RowOf, TableName } from '..
 import type { Accepted, ClientStatus } from './backend.ts';
 import { clientInput } from './client-input.ts';
 import type { RejectedRecord } from './client-storage.ts';
+import { ClosedError } from './closed-error.ts';
 import type { CommandUpdate } from './command-lifecycle.ts';
 import { deferred } from './deferred.ts';
 import { CommandError, type Execution, toExecution } from './execution.ts';
@@ -61,7 +62,13 @@ export interface WeftClient<A extends AnyApp = AnyApp> {
    * back (`true`: syncs at once). Kept across reloads, for every tab of the client.
    */
   setOnline(online: boolean): Promise<void>;
-  /** Leaves: a leader tab commits what is queued and hands the engine to another tab. */
+  /**
+   * Leaves: a leader tab commits what is queued and hands the engine to another tab. Whatever
+   * is still unanswered then settles: `applied`, `durable` and `confirmed` of the commands not
+   * yet there reject with a `CommandError` of code `closed` (the commands stay in the outbox and
+   * are sent by the next session), queries and other calls with a `ClosedError`. Every call
+   * made later rejects (or, for `subscribe`, throws) the same way at once.
+   */
   close(): Promise<void>;
 }
 
@@ -91,6 +98,28 @@ export async function createClient<A extends AnyApp>(app: A, options: ClientOpti
     for (const listener of statusListeners) safely(listener, status);
   });
   let closed = false;
+  /** Commands not settled yet, each with what settles it as `closed` at `close()`. */
+  const unsettled = new Map<string, (error: CommandError) => void>();
+  /** Calls not answered yet, each with its reject. */
+  const calls = new Set<(error: ClosedError) => void>();
+  /** A port call that `close()` settles if the port never answers it. */
+  const guard = <T>(call: () => Promise<T>): Promise<T> => {
+    if (closed) return Promise.reject(new ClosedError());
+    return new Promise<T>((resolve, reject) => {
+      const settle = (error: ClosedError) => reject(error);
+      calls.add(settle);
+      call().then(
+        (value) => {
+          calls.delete(settle);
+          resolve(value);
+        },
+        (error: unknown) => {
+          calls.delete(settle);
+          reject(closed ? new ClosedError() : error);
+        },
+      );
+    });
+  };
 
   const client: WeftClient<AnyApp> = {
     execute(name, args) {
@@ -100,7 +129,15 @@ export async function createClient<A extends AnyApp>(app: A, options: ClientOpti
         : input.command(name, args);
       if (!checked.ok) return toExecution(() => ({ ...checked, id }));
       const applied = deferred();
-      const execution = toExecution((track) => {
+      const execution = toExecution((listen) => {
+        const track = (update: CommandUpdate) => {
+          if (update.stage !== 'durable') unsettled.delete(id);
+          listen(update);
+        };
+        unsettled.set(id, (error) => {
+          applied.reject(error); // no-op once applied
+          track({ id, stage: 'rejected', code: error.code, message: error.message });
+        });
         port.submit(id, checked.value.name, checked.value.args, track).then(
           (accepted) => {
             if (accepted.ok) return applied.resolve();
@@ -108,6 +145,7 @@ export async function createClient<A extends AnyApp>(app: A, options: ClientOpti
             track({ id, stage: 'rejected', code: accepted.code, message: accepted.message });
           },
           (error: unknown) => {
+            if (closed) return; // settled by close()
             const message = error instanceof Error ? error.message : String(error);
             applied.reject(new CommandError('internal', message));
             track({ id, stage: 'rejected', code: 'internal', message });
@@ -119,11 +157,13 @@ export async function createClient<A extends AnyApp>(app: A, options: ClientOpti
       return { ...execution, applied: applied.promise };
     },
     async query(query) {
-      return (await port.query(input.query(query))) as never;
+      const checked = input.query(query);
+      return (await guard(() => port.query(checked))) as never;
     },
     subscribe(query, callback) {
+      if (closed) throw new ClosedError();
       const unsubscribe = port.subscribe(input.query(query), (rows) => safely(callback as (rows: Row[]) => void, rows));
-      return () => void unsubscribe.then((stop) => stop());
+      return () => void unsubscribe.then((stop) => stop()).catch(() => undefined);
     },
     status: () => current,
     onStatus(listener) {
@@ -132,17 +172,27 @@ export async function createClient<A extends AnyApp>(app: A, options: ClientOpti
       return () => statusListeners.delete(listener);
     },
     onRejected(listener) {
+      if (closed) return () => undefined;
       const unsubscribe = port.onRejected((rejection) => safely(listener, rejection));
       return () => void unsubscribe.then((stop) => stop());
     },
-    rejections: () => port.rejections(),
-    dismiss: (ids) => port.dismiss([...ids]),
-    setOnline: (online) => port.setOnline(online),
+    rejections: () => guard(() => port.rejections()),
+    dismiss: (ids) => guard(() => port.dismiss([...ids])),
+    setOnline: (online) => guard(() => port.setOnline(online)),
     async close() {
       if (closed) return;
       closed = true;
-      await stopStatus.then((stop) => stop());
-      await port.close();
+      try {
+        await stopStatus.then((stop) => stop());
+        await port.close(); // commits what is queued: stages reached by then are reported first
+      } finally {
+        const error = new CommandError('closed', 'the client closed before the server settled this command');
+        for (const settle of [...unsettled.values()]) settle(error);
+        unsettled.clear();
+        const closedError = new ClosedError();
+        for (const reject of [...calls]) reject(closedError);
+        calls.clear();
+      }
     },
   };
   return client as WeftClient<A>;

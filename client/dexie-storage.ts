@@ -6,10 +6,12 @@ import {
   type LoadRequest,
   type OutboxRecord,
   type RowWrite,
+  type ScopeMeta,
   type SettledRecord,
   type StorageCommit,
   type StoredState,
 } from './client-storage.ts';
+import { isConnectionLost } from './storage-error.ts';
 
 export interface DexieStorageOptions {
   /** The IndexedDB database name: one client per name and browser profile. */
@@ -40,6 +42,13 @@ export function dexieStorage(options: DexieStorageOptions): ClientStorage {
   return new DexieStorage(options);
 }
 
+/** `dexieStorage`, opened: rejects when IndexedDB is missing or refuses to open (private modes). */
+export async function openDexieStorage(options: DexieStorageOptions): Promise<ClientStorage> {
+  const storage = new DexieStorage(options);
+  await storage.open();
+  return storage;
+}
+
 interface StoredRow {
   readonly table: string;
   readonly scope: string;
@@ -66,6 +75,7 @@ class DexieStorage implements ClientStorage {
   readonly #db: WeftDexie;
   readonly #tables: TableDefs;
   readonly #persist: () => Promise<boolean>;
+  #closed = false;
 
   constructor(options: DexieStorageOptions) {
     this.#tables = options.tables;
@@ -88,27 +98,36 @@ class DexieStorage implements ClientStorage {
 
   async load({ scopes, newClientId }: LoadRequest): Promise<StoredState> {
     const db = this.#db;
-    return db.transaction('rw', [db.meta, db.outbox, db.cursors, db.rows, db.settled], async () => {
-      const storedId = (await db.meta.get('clientId'))?.value;
-      const clientId = typeof storedId === 'string' ? storedId : newClientId();
-      if (clientId !== storedId) await db.meta.put({ key: 'clientId', value: clientId });
-      const lastSeq = Number((await db.meta.get('lastSeq'))?.value ?? 0);
-      const outbox = await db.outbox.orderBy('seq').toArray();
-      const wanted = [...new Set([...scopes, ...outbox.map((command) => command.scope)])];
-      await this.#reindexIfChanged();
-      const cursors: Record<string, number> = {};
-      for (const { scope, seq } of await db.cursors.bulkGet(wanted).then(compact)) cursors[scope] = seq;
-      const rows = await db.rows.where('scope').anyOf(wanted).toArray();
-      const settled = await db.settled.toArray();
-      return {
-        clientId,
-        lastSeq,
-        outbox,
-        cursors,
-        rows: rows.map(({ table, scope, key, row }) => ({ table, scope, key, row })),
-        settled,
-      };
-    });
+    return this.#reconnecting(() =>
+      db.transaction('rw', [db.meta, db.outbox, db.cursors, db.rows, db.settled], async () => {
+        const storedId = (await db.meta.get('clientId'))?.value;
+        const clientId = typeof storedId === 'string' ? storedId : newClientId();
+        if (clientId !== storedId) await db.meta.put({ key: 'clientId', value: clientId });
+        const lastSeq = Number((await db.meta.get('lastSeq'))?.value ?? 0);
+        const outbox = await db.outbox.orderBy('seq').toArray();
+        const wanted = [...new Set([...scopes, ...outbox.map((command) => command.scope)])];
+        await this.#reindexIfChanged();
+        const cursors: Record<string, number> = {};
+        for (const { scope, seq } of await db.cursors.bulkGet(wanted).then(compact)) cursors[scope] = seq;
+        const rows = await db.rows.where('scope').anyOf(wanted).toArray();
+        const scopeMeta: Record<string, ScopeMeta> = {};
+        const metas = await db.meta.bulkGet(wanted.map(scopeMetaKey));
+        wanted.forEach((scope, i) => {
+          const meta = metas[i]?.value;
+          if (meta) scopeMeta[scope] = meta as ScopeMeta;
+        });
+        const settled = await db.settled.toArray();
+        return {
+          clientId,
+          lastSeq,
+          outbox,
+          cursors,
+          rows: rows.map(({ table, scope, key, row }) => ({ table, scope, key, row })),
+          scopeMeta,
+          settled,
+        };
+      }),
+    );
   }
 
   async readRows(table: string, scope: string, where: Readonly<Record<string, unknown>> = {}): Promise<Row[]> {
@@ -132,25 +151,37 @@ class DexieStorage implements ClientStorage {
       : rows.sort((a, b) => compareKeys(a[keyField] as string, b[keyField] as string));
   }
 
+  async readEvents(scope: string): Promise<WireEvent[]> {
+    return this.#db.events.where('[scope+seq]').between([scope, Dexie.minKey], [scope, Dexie.maxKey]).toArray();
+  }
+
   async commit(change: StorageCommit): Promise<void> {
     const db = this.#db;
-    await db.transaction('rw', [db.events, db.rows, db.cursors, db.outbox, db.meta, db.settled], async () => {
-      for (const scope of change.resetScopes ?? []) {
-        await db.events.where('[scope+seq]').between([scope, Dexie.minKey], [scope, Dexie.maxKey]).delete();
-        await db.rows.where('scope').equals(scope).delete();
-        await db.cursors.delete(scope);
-      }
-      if (change.events?.length) await db.events.bulkPut([...change.events]);
-      if (change.rows?.length) await this.#writeRows(change.rows);
-      const cursors = Object.entries(change.cursors ?? {}).map(([scope, seq]) => ({ scope, seq }));
-      if (cursors.length) await db.cursors.bulkPut(cursors);
-      if (change.clearOutbox) await db.outbox.clear();
-      if (change.trim?.length) await db.outbox.bulkDelete([...change.trim]);
-      if (change.outbox?.length) await db.outbox.bulkPut([...change.outbox]);
-      if (change.lastSeq !== undefined) await db.meta.put({ key: 'lastSeq', value: change.lastSeq });
-      if (change.settled?.length) await this.#writeSettled(change.settled);
-      if (change.dismiss?.length) await db.settled.bulkDelete([...change.dismiss]);
-    });
+    await this.#reconnecting(() =>
+      db.transaction('rw', [db.events, db.rows, db.cursors, db.outbox, db.meta, db.settled], async () => {
+        for (const scope of change.resetScopes ?? []) {
+          await db.events.where('[scope+seq]').between([scope, Dexie.minKey], [scope, Dexie.maxKey]).delete();
+          await db.rows.where('scope').equals(scope).delete();
+          await db.cursors.delete(scope);
+          await db.meta.delete(scopeMetaKey(scope));
+        }
+        const metas = Object.entries(change.scopeMeta ?? {}).map(([scope, value]) => ({
+          key: scopeMetaKey(scope),
+          value,
+        }));
+        if (metas.length) await db.meta.bulkPut(metas);
+        if (change.events?.length) await db.events.bulkPut([...change.events]);
+        if (change.rows?.length) await this.#writeRows(change.rows);
+        const cursors = Object.entries(change.cursors ?? {}).map(([scope, seq]) => ({ scope, seq }));
+        if (cursors.length) await db.cursors.bulkPut(cursors);
+        if (change.clearOutbox) await db.outbox.clear();
+        if (change.trim?.length) await db.outbox.bulkDelete([...change.trim]);
+        if (change.outbox?.length) await db.outbox.bulkPut([...change.outbox]);
+        if (change.lastSeq !== undefined) await db.meta.put({ key: 'lastSeq', value: change.lastSeq });
+        if (change.settled?.length) await this.#writeSettled(change.settled);
+        if (change.dismiss?.length) await db.settled.bulkDelete([...change.dismiss]);
+      }),
+    );
   }
 
   async persist(): Promise<boolean> {
@@ -158,7 +189,30 @@ class DexieStorage implements ClientStorage {
   }
 
   async close(): Promise<void> {
+    this.#closed = true;
     this.#db.close();
+  }
+
+  /** Opens the database now, so a platform without a usable IndexedDB fails here, not in `load`. */
+  async open(): Promise<void> {
+    await this.#db.open();
+  }
+
+  /**
+   * Runs one transaction; when the browser dropped the connection under it ("The database
+   * connection is closing", WebKit's "Connection to Indexed Database server lost"), drops the
+   * handle, reopens and runs it once more. A second failure is thrown: never a silent drop.
+   * Running a transaction twice is safe: `load` and `commit` put and delete by key.
+   */
+  async #reconnecting<T>(run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (error) {
+      if (this.#closed || !isConnectionLost(error)) throw error;
+      this.#db.close({ disableAutoOpen: false });
+      await this.#db.open();
+      return run();
+    }
   }
 
   async #writeRows(writes: ReadonlyArray<RowWrite>): Promise<void> {
@@ -198,6 +252,11 @@ class DexieStorage implements ClientStorage {
   #indexEntries(table: string, scope: string, row: Row): string[] {
     return (this.#tables[table]?.indexes ?? []).map((field) => indexEntry(table, scope, field, row[field]));
   }
+}
+
+/** Scope meta lives in `meta`, beside the client id: no schema change was needed for it. */
+function scopeMetaKey(scope: string): string {
+  return `scope:${scope}`;
 }
 
 function indexEntry(table: string, scope: string, field: string, value: unknown): string {

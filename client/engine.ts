@@ -4,12 +4,14 @@ import type { ClientStorage, RejectedRecord } from './client-storage.ts';
 import { CommandLifecycle, type CommandState, type CommandUpdate } from './command-lifecycle.ts';
 import { argsAsJson, type Execution, type Submitted, toExecution } from './execution.ts';
 import { LiveQueries } from './live-queries.ts';
-import { Outbox, outboxRecord, type PendingCommand } from './outbox.ts';
+import { Outbox, outboxRecord, type PendingCommand, upcastRecord } from './outbox.ts';
 import { type Query, runQuery } from './query.ts';
 import { runCommand } from './rebase.ts';
-import { type EngineCore, Reconciler } from './reconciler.ts';
+import { rebuildOutdatedScopes } from './rebuild-projections.ts';
+import { type EngineCore, markStatus, Reconciler } from './reconciler.ts';
 import { loadScopeStates } from './scope-state.ts';
 import { INITIAL_STATUS, StatusStore, type SyncStatus } from './status.ts';
+import { durableWhenConfirmed, openingStatus, reportStorageFailures, undurableRefuser } from './storage-failures.ts';
 import { describeStorageError, StorageWriter } from './storage-writer.ts';
 import { SyncLoop, type SyncOptions } from './sync-loop.ts';
 import type { Transport } from './transport.ts';
@@ -29,6 +31,13 @@ export interface EngineOptions<A extends AnyApp> {
   /** Runs a callback in a later macrotask: the group-commit window. Defaults to a 0 ms timer. */
   readonly schedule?: (run: () => void) => void;
   readonly syncOptions?: Omit<SyncOptions, 'clock' | 'random'>;
+  /**
+   * Set (to the reason) when `storage` is the in-memory fallback because IndexedDB could not be
+   * opened: status shows `storage: 'memory'`, and `durable` waits for the server.
+   */
+  readonly memoryFallback?: string;
+  /** Asked once loaded: did this client's earlier database vanish (`clientId` is new)? See `openClientStorage`. */
+  readonly storageLost?: (clientId: string) => Promise<boolean>;
 }
 
 /**
@@ -47,19 +56,28 @@ export class Engine<A extends AnyApp = AnyApp> {
   readonly #storage: ClientStorage;
   readonly #sync: SyncLoop;
   readonly #newId: () => string;
+  /** The in-memory fallback: nothing is durable before the server has it. */
+  readonly #memoryOnly: boolean;
+  readonly #refuse: (command: PendingCommand, error: unknown) => void;
   #closed = false;
 
   static async open<A extends AnyApp>(options: EngineOptions<A>): Promise<Engine<A>> {
     const newId = options.newId ?? (() => crypto.randomUUID());
-    const stored = await options.storage.load({ scopes: options.scopes, newClientId: newId });
+    const loaded = await options.storage.load({ scopes: options.scopes, newClientId: newId });
+    // After an app upgrade: kept commands in the current form, rows rebuilt by the current projections.
+    const outbox = loaded.outbox.map((record) => upcastRecord(options.app, record));
+    const scopes = [...options.scopes, ...outbox.map((command) => command.scope)];
+    const stored = await rebuildOutdatedScopes(options.app, options.storage, { ...loaded, outbox }, scopes);
     const persisted = await options.storage.persist().catch(() => false);
-    return new Engine(options, stored, persisted);
+    const lost = (await options.storageLost?.(stored.clientId).catch(() => false)) ?? false;
+    return new Engine(options, stored, persisted, lost);
   }
 
   private constructor(
     options: EngineOptions<A>,
     stored: Awaited<ReturnType<ClientStorage['load']>>,
     persisted: boolean,
+    lost: boolean,
   ) {
     const { app } = options;
     const clock = options.clock ?? systemClock;
@@ -69,19 +87,26 @@ export class Engine<A extends AnyApp = AnyApp> {
     this.#newId = options.newId ?? (() => crypto.randomUUID());
     const outbox = new Outbox(stored.lastSeq, stored.outbox);
     const scopes = loadScopeStates(app, [...options.scopes, ...stored.outbox.map((c) => c.scope)], stored);
-    const status = new StatusStore({ ...INITIAL_STATUS, pending: outbox.size, persisted });
+    this.#memoryOnly = options.memoryFallback !== undefined;
+    const status = new StatusStore({
+      ...INITIAL_STATUS,
+      pending: outbox.size,
+      persisted,
+      ...markStatus(scopes.values()),
+      ...openingStatus(options.memoryFallback, lost, clock.now()),
+    });
     const writer = new StorageWriter(options.storage, {
       schedule: options.schedule ?? ((run) => clock.setTimeout(run, 0)),
       clock,
       random,
-      onError: (error) => status.update({ lastError: { ...describeStorageError(error), at: clock.now() } }),
-      onRecovered: () => status.update({ lastError: null }),
+      ...reportStorageFailures(status, clock),
     });
     const live = new LiveQueries((query) => this.#read(query));
     const lifecycle = new CommandLifecycle(stored.settled);
     this.#core = { app, clientId: stored.clientId, scopes, outbox, writer, lifecycle, live, status, clock };
     const reconciler = new Reconciler(this.#core);
     reconciler.rebaseAll(); // what the last session left pending, onto what it confirmed
+    this.#refuse = undurableRefuser(this.#core, () => reconciler.rebaseAll());
     this.#sync = new SyncLoop(options.transport, reconciler, { clock, random, ...options.syncOptions });
     if (options.sync !== false) this.#sync.start();
   }
@@ -114,19 +139,23 @@ export class Engine<A extends AnyApp = AnyApp> {
       scope: run.scope,
       baseSeq: scopes.get(run.scope)?.cursor ?? 0,
       digest: run.digest,
+      version: app.version,
       runDigest: run.digest,
       durable: false,
       answered: false,
     };
     outbox.add(command);
-    if (listener) lifecycle.track(id, listener);
+    if (listener) lifecycle.track(id, this.#memoryOnly ? durableWhenConfirmed(listener) : listener);
     writer.append(outboxRecord(command)).then(
       () => {
-        command.durable = true;
-        lifecycle.durable(id);
+        command.durable = true; // pushable; in memory only, `durable` waits for the server
+        if (!this.#memoryOnly) lifecycle.durable(id);
         this.#sync.pushSoon();
       },
-      (error: unknown) => lifecycle.abandon(id, `not durable: ${describeStorageError(error).message}`),
+      (error: unknown) => {
+        if (this.#closed) lifecycle.abandon(id, `not durable: ${describeStorageError(error).message}`);
+        else this.#refuse(command, error); // storage failed it: refused, its effect undone
+      },
     );
     live.invalidate(run.scope, run.tables);
     status.update({ pending: outbox.size });
@@ -180,11 +209,12 @@ export class Engine<A extends AnyApp = AnyApp> {
    * command is reported at once; an unknown one (never submitted, lost before it was durable,
    * or its record pruned or dismissed) is not reported at all.
    */
-  watch(id: string, listener: (update: CommandUpdate) => void): CommandState {
+  watch(id: string, given: (update: CommandUpdate) => void): CommandState {
     const { lifecycle, outbox } = this.#core;
     const state = this.commandState(id);
+    const listener = this.#memoryOnly ? durableWhenConfirmed(given) : given;
     if (state === 'pending') {
-      if (outbox.get(id)?.durable) listener({ id, stage: 'durable' });
+      if (outbox.get(id)?.durable && !this.#memoryOnly) listener({ id, stage: 'durable' });
       lifecycle.track(id, listener);
     } else if (state === 'confirmed') {
       listener({ id, stage: 'confirmed' });

@@ -46,7 +46,7 @@ export function httpTransport(options: HttpTransportOptions): Transport {
     init?: RequestInit,
   ): Promise<TransportResult<v.InferOutput<S>>> {
     const response = await request(path, { ...init, signal: AbortSignal.timeout(options.timeoutMs ?? 30_000) });
-    if (!(response instanceof Response)) return { ok: false, failure: response };
+    if (isFailure(response)) return { ok: false, failure: response };
     if (!response.ok) return { ok: false, failure: await errorOf(response) };
     let body: unknown;
     try {
@@ -72,6 +72,11 @@ export function httpTransport(options: HttpTransportOptions): Transport {
       return call(protocol.PullResponseSchema, `/v1/pull?${query}`);
     },
 
+    snapshot: (scope, minHead) => {
+      const query = new URLSearchParams({ scope, minHead: String(minHead) });
+      return call(protocol.SnapshotResponseSchema, `/v1/snapshot?${query}`);
+    },
+
     live(cursors, handlers) {
       const query = new URLSearchParams(Object.entries(cursors).map(([scope, seq]) => ['scope', `${scope}:${seq}`]));
       const abort = new AbortController();
@@ -87,7 +92,7 @@ export function httpTransport(options: HttpTransportOptions): Transport {
           signal: abort.signal,
         });
         if (abort.signal.aborted) return;
-        if (!(response instanceof Response)) return end(response);
+        if (isFailure(response)) return end(response);
         if (!response.ok || !response.body) return end(await errorOf(response));
         handlers.open();
         end(await readStream(response.body, handlers, abort.signal));
@@ -154,6 +159,15 @@ async function errorOf(response: Response): Promise<TransportFailure> {
   }
   const { code, message, ...details } = parsed.output.error;
   return { kind: 'http', status: response.status, code, message, details };
+}
+
+/**
+ * Tells a failure from a response without `instanceof Response`: a `fetch` may come from
+ * another realm or library (undici's, while `@hono/node-server` replaced the global
+ * `Response` in the same process), and its responses are still responses.
+ */
+function isFailure(value: Response | TransportFailure): value is TransportFailure {
+  return 'kind' in value && (value.kind === 'network' || value.kind === 'http') && !('headers' in value);
 }
 
 function badResponse(message: string): TransportFailure {

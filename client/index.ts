@@ -12,6 +12,7 @@ export type {
   StorageCommit,
   StoredState,
 } from './client-storage.ts';
+export { ClosedError } from './closed-error.ts';
 export type { CommandState, CommandUpdate } from './command-lifecycle.ts';
 export { type ClientOptions, createClient, type WeftClient } from './create-client.ts';
 export { type DexieStorageOptions, dexieStorage } from './dexie-storage.ts';
@@ -20,10 +21,12 @@ export { CommandError, type Execution, type Submitted } from './execution.ts';
 export { type HttpTransportOptions, httpTransport } from './http-transport.ts';
 export { memoryStorage } from './memory-storage.ts';
 export { MemoryTransport, type MemoryTransportOptions } from './memory-transport.ts';
+export { type OpenedStorage, type OpenStorageOptions, openClientStorage } from './open-storage.ts';
 export type { OrderBy, Query } from './query.ts';
-export type { SyncStatus } from './status.ts';
+export type { StorageState, SyncStatus } from './status.ts';
 export { type SwitchableTransport, switchableTransport } from './switchable-transport.ts';
 export type { SyncOptions } from './sync-loop.ts';
 export type { SessionConfig } from './tabs.ts';
+export { TabMessageError } from './tabs-protocol.ts';
 export type { LiveHandlers, Transport, TransportFailure, TransportResult } from './transport.ts';
 export { exposeWeftWorker, type WeftWorkerApi } from './worker.ts';

@@ -12,17 +12,20 @@ export class LeaderService {
   readonly #id: string;
   readonly #dbName: string;
   readonly #backend: Backend;
+  readonly #scopes: ReadonlyArray<string>;
   readonly #followers = new Map<string, Map<number, () => void>>();
   readonly #detach: Array<() => void> = [];
   readonly #abort = new AbortController();
   #status: Parameters<Parameters<Backend['onStatus']>[0]>[0] | null = null;
   #stopped = false;
 
-  constructor(channel: BroadcastChannel, id: string, dbName: string, backend: Backend) {
+  /** `id` names this leader (tab and engine epoch); `scopes` are those its engine syncs. */
+  constructor(channel: BroadcastChannel, id: string, dbName: string, backend: Backend, scopes: ReadonlyArray<string>) {
     this.#channel = channel;
     this.#id = id;
     this.#dbName = dbName;
     this.#backend = backend;
+    this.#scopes = scopes;
   }
 
   /** Starts serving and announces this leader to every tab. */
@@ -86,7 +89,7 @@ export class LeaderService {
   }
 
   #announce(): void {
-    if (this.#status) this.#post({ kind: 'leader', leader: this.#id, status: this.#status });
+    if (this.#status) this.#post({ kind: 'leader', leader: this.#id, status: this.#status, scopes: this.#scopes });
   }
 
   async #serve(to: string, callId: number, call: LeaderCall): Promise<void> {

@@ -4,6 +4,7 @@ import {
   CONFIRMED_RECORDS_KEPT,
   type LoadRequest,
   type OutboxRecord,
+  type ScopeMeta,
   type SettledRecord,
   type StorageCommit,
   type StoredState,
@@ -31,6 +32,7 @@ class MemoryStorage implements ClientStorage {
   /** Rows by `table`, then `scope`, then key. */
   readonly #rows = new Map<string, Map<string, Map<string, Row>>>();
   readonly #cursors = new Map<string, number>();
+  readonly #scopeMeta = new Map<string, ScopeMeta>();
   readonly #settled = new Map<string, SettledRecord>();
   /** Serialises commits, so they apply in call order even though each is async. */
   #tail: Promise<void> = Promise.resolve();
@@ -46,9 +48,12 @@ class MemoryStorage implements ClientStorage {
     const wanted = new Set([...scopes, ...outbox.map((command) => command.scope)]);
     const cursors: Record<string, number> = {};
     const rows: StoredState['rows'] = [];
+    const scopeMeta: StoredState['scopeMeta'] = {};
     for (const scope of wanted) {
       const cursor = this.#cursors.get(scope);
       if (cursor !== undefined) cursors[scope] = cursor;
+      const meta = this.#scopeMeta.get(scope);
+      if (meta) scopeMeta[scope] = meta;
       for (const [table, byScope] of this.#rows) {
         for (const [key, row] of byScope.get(scope) ?? []) rows.push({ table, scope, key, row });
       }
@@ -59,6 +64,7 @@ class MemoryStorage implements ClientStorage {
       outbox,
       cursors,
       rows,
+      scopeMeta,
       settled: [...this.#settled.values()],
     });
   }
@@ -69,6 +75,12 @@ class MemoryStorage implements ClientStorage {
       Object.entries(where).every(([field, value]) => row[field] === value),
     );
     return structuredClone(rows.sort((a, b) => compareKeys(a[keyField] as string, b[keyField] as string)));
+  }
+
+  async readEvents(scope: string): Promise<WireEvent[]> {
+    await this.#tail;
+    const events = [...this.#events.values()].filter((event) => event.scope === scope);
+    return structuredClone(events.sort((a, b) => a.seq - b.seq));
   }
 
   commit(change: StorageCommit): Promise<void> {
@@ -97,7 +109,9 @@ class MemoryStorage implements ClientStorage {
       for (const key of this.#events.keys()) if (this.#events.get(key)?.scope === scope) this.#events.delete(key);
       for (const byScope of this.#rows.values()) byScope.delete(scope);
       this.#cursors.delete(scope);
+      this.#scopeMeta.delete(scope);
     }
+    for (const [scope, meta] of Object.entries(change.scopeMeta ?? {})) this.#scopeMeta.set(scope, meta);
     for (const event of change.events ?? []) this.#events.set(`${event.scope}\u0000${event.seq}`, event);
     for (const { table, scope, key, row } of change.rows ?? []) {
       const byScope = this.#rows.get(table) ?? this.#rows.set(table, new Map()).get(table);

@@ -116,6 +116,12 @@ export class MemoryTransport implements Transport {
     return this.#inner.pull(scope, after, limit);
   }
 
+  async snapshot(scope: string, minHead: number) {
+    await this.#delay();
+    if (!this.#inner.snapshot) throw new Error('the HTTP transport has no snapshot call');
+    return this.#inner.snapshot(scope, minHead);
+  }
+
   live(cursors: Readonly<Record<string, number>>, handlers: LiveHandlers): () => void {
     const stream = new Stream(handlers, this.#clock, () => ({
       delayMs: this.#delayMs,

@@ -16,5 +16,9 @@ export async function loadOnline(dbName: string): Promise<boolean> {
 }
 
 export async function saveOnline(dbName: string, online: boolean): Promise<void> {
-  await set(dbName, online, store());
+  try {
+    await set(dbName, online, store());
+  } catch {
+    // No IndexedDB for preferences (the in-memory fallback): the switch still applies, unremembered.
+  }
 }

@@ -1,3 +1,4 @@
+import { type AnyApp, resolveCommand, upcastCommand } from '../shared/index.ts';
 import type { OutboxRecord } from './client-storage.ts';
 
 /** A command the server has not settled yet, as the engine tracks it in memory. */
@@ -11,6 +12,8 @@ export interface PendingCommand {
   readonly scope: string;
   readonly baseSeq: number;
   readonly digest: string;
+  /** The app version `name` and `args` are written for; pushed with `App.version`, so always the app's. */
+  readonly version: number;
   /** The digest of the latest local run's events; null while it fails locally. */
   runDigest: string | null;
   /** Whether its outbox row has committed: only durable commands are pushed. */
@@ -35,7 +38,7 @@ export class Outbox {
   constructor(lastSeq: number, records: ReadonlyArray<OutboxRecord>) {
     this.lastSeq = lastSeq;
     for (const record of records) {
-      this.add({ ...record, runDigest: record.digest, durable: true, answered: false });
+      this.add({ ...record, version: record.version ?? 1, runDigest: record.digest, durable: true, answered: false });
       this.lastSeq = Math.max(this.lastSeq, record.seq);
     }
   }
@@ -116,6 +119,23 @@ export class Outbox {
 }
 
 export function outboxRecord(command: PendingCommand): OutboxRecord {
-  const { id, seq, name, args, at, scope, baseSeq, digest } = command;
-  return { id, seq, name, args, at, scope, baseSeq, digest };
+  const { id, seq, name, args, at, scope, baseSeq, digest, version } = command;
+  return { id, seq, name, args, at, scope, baseSeq, digest, version };
+}
+
+/**
+ * A command kept across an app upgrade, in the current app's form: run through the upcasters
+ * from the version it was issued under (none recorded: 1), its scope recomputed. The stored
+ * row is left as it is; the upcast is pure, so every load gets the same form, and the next
+ * rewrite of the row stores it. One the upcasters cannot convert stays as it was: the server
+ * refuses it alone and the push loop settles it as rejected, so it cannot wedge the queue.
+ */
+export function upcastRecord(app: AnyApp, record: OutboxRecord): OutboxRecord {
+  const from = record.version ?? 1;
+  if (from >= app.version) return record;
+  const form = upcastCommand(app, { name: record.name, args: record.args }, from);
+  if (!form.ok) return record;
+  const resolved = resolveCommand(app, form.name, form.args);
+  const scope = resolved.ok ? resolved.scope : record.scope;
+  return { ...record, name: form.name, args: form.args, scope, version: app.version };
 }

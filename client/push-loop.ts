@@ -19,6 +19,8 @@ import {
  * - A batch the server refuses as a whole (400, 404, 413, 409 idempotency_conflict) is cut
  *   before the command it names, or halved, until the one command it refuses is alone; that
  *   command settles as rejected here, so a poison command never wedges the queue.
+ * - A `413` names the limit it enforces: batches stay under it from then on (adaptive
+ *   batches), so only a command too large on its own is ever refused again.
  * - `seq_gap` and `client_unknown` renumber the unanswered commands, and `cursor_ahead`
  *   re-bootstraps scopes; the outbox is never dropped. A second desync in a row backs off.
  * - `upgrade_required` stops pushing until the engine restarts (after an app upgrade).
@@ -37,6 +39,9 @@ export class PushLoop {
   #limit: number;
   /** Desync answers in a row: the second backs off. */
   #desyncs = 0;
+  /** The server's limits as its `413` answers taught them (commands per push, body bytes). */
+  #countCap = Number.POSITIVE_INFINITY;
+  #bytesCap = Number.POSITIVE_INFINITY;
   readonly #halted = deferred();
   /** Reports whether a push is in flight (for `status.syncing`). */
   busy: (on: boolean) => void = () => undefined;
@@ -83,7 +88,8 @@ export class PushLoop {
 
   /** One push and what follows from its answer. */
   async #step(): Promise<void> {
-    const batch = this.#blocked ? [] : this.#host.pushable(this.#limit, this.#options.maxBatchBytes);
+    const maxBytes = Math.min(this.#options.maxBatchBytes, this.#bytesCap);
+    const batch = this.#blocked ? [] : this.#host.pushable(this.#limit, maxBytes);
     if (batch.length === 0) return this.#waker.sleep();
     this.busy(true);
     const answer = await this.#transport
@@ -97,7 +103,7 @@ export class PushLoop {
       await this.#unlessStopped(written);
       this.#attempt = 0;
       this.#desyncs = 0;
-      this.#limit = Math.min(this.#options.maxBatch, this.#limit * 2);
+      this.#limit = Math.min(this.#maxLimit(), this.#limit * 2);
       return;
     }
     const { failure } = answer;
@@ -113,7 +119,7 @@ export class PushLoop {
       return;
     }
     if (action === 'permanent') {
-      this.#limit = await this.#isolate(batch, failure);
+      if (!this.#learn(batch, failure)) this.#limit = await this.#isolate(batch, failure);
       return;
     }
     if (this.#desyncs++ > 0) await this.#backoff();
@@ -134,7 +140,34 @@ export class PushLoop {
       const { code, message } = describeFailure(failure);
       await this.#unlessStopped(this.#host.rejectLocally(first.id, code, message));
     }
-    return this.#options.maxBatch;
+    return this.#maxLimit();
+  }
+
+  #maxLimit(): number {
+    return Math.min(this.#options.maxBatch, this.#countCap);
+  }
+
+  /**
+   * A `413` for a batch of several commands carries the limit it broke in `limit`: below the
+   * batch's length it is the command count, else the body size in bytes. Returns whether that
+   * tightened a cap (the same commands then go again, in smaller batches); a refusal that
+   * teaches nothing new is isolated as usual.
+   */
+  #learn(batch: ReadonlyArray<PushCommand>, failure: TransportFailure): boolean {
+    if (failure.kind !== 'http' || failure.code !== 'payload_too_large' || batch.length < 2) return false;
+    const limit = failure.details.limit;
+    if (typeof limit !== 'number' || !Number.isSafeInteger(limit) || limit < 1) return false;
+    if (limit < batch.length) {
+      if (limit >= this.#countCap) return false;
+      this.#countCap = limit;
+      this.#limit = Math.min(this.#limit, limit);
+      return true;
+    }
+    // Keep a margin for the envelope the batch estimate leaves out (client id, app version).
+    const bytes = limit - Math.min(4096, Math.floor(limit / 8));
+    if (bytes >= Math.min(this.#options.maxBatchBytes, this.#bytesCap)) return false;
+    this.#bytesCap = bytes;
+    return true;
   }
 
   async #resync(action: FailureAction, failure: TransportFailure): Promise<void> {

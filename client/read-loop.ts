@@ -12,6 +12,11 @@ const QUIET_STREAM_MS = 10_000;
  * scope by pulling pages, then follow the live stream from the cursors reached, until it ends
  * or misses an event. A cycle that made no progress backs off before the next one, so a
  * server that fails or closes streams at once is never hammered.
+ *
+ * A scope this client holds nothing of, or re-bootstraps, starts from the server's snapshot
+ * when its stream is long (`snapshotThreshold`), so initial sync costs the current state, not
+ * all of history (G15); the events after the snapshot's seq are pulled as usual. The client
+ * then holds no events before that seq.
  */
 export class ReadLoop {
   readonly #transport: Transport;
@@ -24,6 +29,10 @@ export class ReadLoop {
   #running = false;
   #attempt = 0;
   #progress = 0;
+  /** The server has no snapshot call (an older server answered 404): pull only. */
+  #noSnapshots = false;
+  /** Scopes whose stream was shorter than the threshold when asked: pull them. */
+  readonly #short = new Set<string>();
   readonly #halted = deferred();
   /** Ends the current live stream and its cycle; null when no stream is open. */
   #endLive: ((failure: TransportFailure | null) => void) | null = null;
@@ -108,10 +117,9 @@ export class ReadLoop {
 
   async #cycle(): Promise<TransportFailure | null> {
     for (const [scope, resolve] of [...this.#resets]) {
-      const pulled = await this.#pullAll(scope);
-      if (!Array.isArray(pulled)) return pulled;
+      const failure = await this.#reset(scope);
+      if (failure) return failure;
       if (!this.#running) return null;
-      await this.#unlessStopped(this.#host.replaceScope(scope, pulled));
       this.#resets.delete(scope);
       this.#resetDone.delete(scope);
       this.#progress++;
@@ -156,8 +164,62 @@ export class ReadLoop {
     });
   }
 
+  /** Replaces a scope's confirmed state by the server's (after `cursor_ahead`). */
+  async #reset(scope: string): Promise<TransportFailure | null> {
+    // Commands the old server applied may be missing from a restored one, and only their
+    // events can tell: with such commands pending, pull the whole stream.
+    if (!this.#host.hasAnswered(scope)) {
+      const tried = await this.#trySnapshot(scope, true);
+      if (tried !== 'pull') return tried === 'loaded' ? null : tried;
+    }
+    const pulled = await this.#pullAll(scope);
+    if (!Array.isArray(pulled)) return pulled;
+    if (!this.#running) return null;
+    await this.#unlessStopped(this.#host.replaceScope(scope, pulled));
+    return null;
+  }
+
+  /**
+   * Loads the scope's snapshot when its stream is long: `loaded`, or `pull` when the client
+   * should pull events instead (a short stream, an older server, rows this app refuses).
+   * Without `reset`, only while the scope still has no confirmed event at all.
+   */
+  async #trySnapshot(scope: string, reset: boolean): Promise<'loaded' | 'pull' | TransportFailure> {
+    const threshold = this.#options.snapshotThreshold;
+    const snapshot = this.#transport.snapshot?.bind(this.#transport);
+    if (!snapshot || this.#noSnapshots || !Number.isFinite(threshold)) return 'pull';
+    if (!reset && this.#short.has(scope)) return 'pull';
+    const answer = await snapshot(scope, Math.max(1, Math.ceil(threshold)));
+    if (!answer.ok) {
+      if (answer.failure.kind !== 'http' || answer.failure.status !== 404) return answer.failure;
+      this.#noSnapshots = true; // a server without the route: ask no more
+      return 'pull';
+    }
+    const { seq, rows } = answer.value;
+    if (!this.#running || answer.value.scope !== scope) return 'pull';
+    if (rows === null) {
+      this.#short.add(scope);
+      return 'pull';
+    }
+    // Events confirmed meanwhile (a push answer): catching up from them is cheaper and exact.
+    if (!reset && this.#host.cursor(scope) !== 0) return 'pull';
+    const refused = await Promise.race([this.#host.loadSnapshot(scope, seq, rows), this.#halted.promise]);
+    if (typeof refused === 'string') {
+      const at = this.#options.clock.now();
+      this.#host.report({ lastError: { code: 'bad_response', message: `snapshot of ${scope}: ${refused}`, at } });
+      return 'pull';
+    }
+    this.#progress++;
+    return 'loaded';
+  }
+
   /** Pulls one scope from its cursor to the head, applying page by page. */
   async #catchUp(scope: string): Promise<TransportFailure | null> {
+    if (this.#host.cursor(scope) === 0) {
+      const tried = await this.#trySnapshot(scope, false);
+      if (typeof tried === 'object') return tried;
+      if (!this.#running) return null;
+    }
     let after = this.#host.cursor(scope);
     let carry: WireEvent[] = [];
     for (;;) {

@@ -4,17 +4,20 @@ import {
   OverlayTables,
   type PushCommand,
   type PushResult,
+  type Row,
   type WireEvent,
 } from '../shared/index.ts';
 import { applyConfirmed } from './apply-confirmed.ts';
 import type { Clock } from './backoff.ts';
-import type { RowWrite, SettledRecord } from './client-storage.ts';
+import type { RowWrite, ScopeMark, ScopeMeta, SettledRecord } from './client-storage.ts';
 import type { CommandLifecycle } from './command-lifecycle.ts';
 import type { LiveQueries } from './live-queries.ts';
 import { type Outbox, outboxRecord, type PendingCommand } from './outbox.ts';
 import { takePushBatch } from './push-batch.ts';
 import { confirmedPrefix, NO_EVENTS, overlayTables, rebuildOverlay } from './rebase.ts';
+import { rowsOf } from './rebuild-projections.ts';
 import type { ScopeState } from './scope-state.ts';
+import { snapshotTables } from './snapshot-rows.ts';
 import type { StatusStore } from './status.ts';
 import type { StorageWriter } from './storage-writer.ts';
 import type { SyncHost } from './sync-loop.ts';
@@ -42,6 +45,8 @@ type QuietOutcome = { readonly status: 'confirmed' } | { readonly status: 'rejec
  */
 export class Reconciler implements SyncHost {
   readonly #core: EngineCore;
+  /** The last event seq of each command the server applied, until it leaves the outbox. */
+  readonly #answeredAt = new Map<string, number>();
 
   constructor(core: EngineCore) {
     this.#core = core;
@@ -83,6 +88,7 @@ export class Reconciler implements SyncHost {
     results: ReadonlyArray<PushResult>,
   ): { behind: string[]; written: Promise<void> } {
     const byId = new Map(results.map((result) => [result.id, result]));
+    this.#forgetSettledAnswers();
     const perScope = new Map<string, { events: WireEvent[]; quiet: Map<string, QuietOutcome> }>();
     const behind = new Set<string>();
     for (const { id } of sent) {
@@ -98,7 +104,15 @@ export class Reconciler implements SyncHost {
         const code = result.code ?? 'rejected';
         entry.quiet.set(id, { status: 'rejected', code, message: result.message ?? code });
       } else if (result.events?.length) {
+        const last = Math.max(...result.events.map((event) => event.seq));
+        if (last <= this.cursor(command.scope)) {
+          // Already in the confirmed state without passing through here: a snapshot taken
+          // while this push was in flight holds its events.
+          entry.quiet.set(id, { status: 'confirmed' });
+          continue;
+        }
         command.answered = true;
+        this.#answeredAt.set(id, last);
         entry.events.push(...result.events);
       } else {
         // No events: none were emitted, or a duplicate's answer left them out; a pull tells.
@@ -143,14 +157,13 @@ export class Reconciler implements SyncHost {
     const result = applyConfirmed(app, confirmed, scope, 0, events);
     state.confirmed = confirmed;
     state.cursor = result.applied.at(-1)?.seq ?? 0;
+    state.mark = result.mark;
     const ids = new Set(result.applied.map((event) => event.commandId));
     // Whatever the restored server has not got must be pushed again.
     for (const command of outbox.inScope(scope)) if (!ids.has(command.id)) command.answered = false;
     const removed = outbox.remove(ids);
     this.#rebuild(state, Object.keys(app.tables));
-    const rows: RowWrite[] = Object.entries(confirmed.dump()).flatMap(([table, list]) =>
-      list.map((row) => ({ table, scope, key: String(row[app.tables[table]?.key ?? '']), row })),
-    );
+    const rows = rowsOf(app, scope, confirmed);
     await this.#write(
       scope,
       removed,
@@ -160,13 +173,64 @@ export class Reconciler implements SyncHost {
         events: result.applied,
         rows,
         cursors: { [scope]: state.cursor },
+        scopeMeta: { [scope]: this.#meta(state) },
       },
-      result.problems,
+      true,
     );
+  }
+
+  /**
+   * Replaces a scope's confirmed state with the server's rows as of `seq` (a snapshot
+   * bootstrap): rows, cursor and an empty event log commit together. The commands the server
+   * answered with events at or below `seq` are in those rows, so they settle as confirmed;
+   * the rest stay pending and are rebased on the new state.
+   */
+  async loadSnapshot(
+    scope: string,
+    seq: number,
+    rows: Readonly<Record<string, ReadonlyArray<Row>>>,
+  ): Promise<string | null> {
+    const { app, scopes, outbox } = this.#core;
+    const state = scopes.get(scope);
+    if (!state) return null;
+    const built = snapshotTables(app, rows);
+    if (!built.ok) return built.message;
+    state.confirmed = built.tables;
+    state.cursor = seq;
+    state.mark = null;
+    const included = outbox
+      .inScope(scope)
+      .filter((command) => command.answered && (this.#answeredAt.get(command.id) ?? Number.POSITIVE_INFINITY) <= seq);
+    const removed = outbox.remove(included.map((command) => command.id));
+    this.#rebuild(state, Object.keys(app.tables));
+    await this.#write(
+      scope,
+      removed,
+      new Map(),
+      {
+        resetScopes: [scope],
+        events: [],
+        rows: rowsOf(app, scope, built.tables),
+        cursors: { [scope]: seq },
+        scopeMeta: { [scope]: this.#meta(state) },
+      },
+      true,
+    );
+    return null;
+  }
+
+  hasAnswered(scope: string): boolean {
+    return this.#core.outbox.inScope(scope).some((command) => command.answered);
   }
 
   report(patch: Parameters<StatusStore['update']>[0]): void {
     this.#core.status.update(patch);
+  }
+
+  /** Drops the answers of commands no longer pending, so the map never outgrows the outbox by more than a push. */
+  #forgetSettledAnswers(): void {
+    if (this.#answeredAt.size <= this.#core.outbox.size) return;
+    for (const id of this.#answeredAt.keys()) if (!this.#core.outbox.get(id)) this.#answeredAt.delete(id);
   }
 
   /**
@@ -185,8 +249,12 @@ export class Reconciler implements SyncHost {
     // Removing a command that has no effect in the overlay needs no rebase.
     let rebase = before.some((command) => quiet.has(command.id) && hasEffects(command));
     const remaining = before.filter((command) => !quiet.has(command.id));
-    const result = applyConfirmed(app, state.confirmed, scope, state.cursor, events);
+    const result = applyConfirmed(app, state.confirmed, scope, state.cursor, events, state.mark);
     state.cursor = result.applied.at(-1)?.seq ?? state.cursor;
+    const marked = result.mark !== state.mark;
+    state.mark = result.mark;
+    // An event stored but not projected breaks the prefix shortcut: the overlay holds its effect.
+    if (result.skipped) rebase = true;
     if (result.applied.length > 0 && confirmedPrefix(remaining, result.applied) === null) rebase = true;
     const settled = new Set(quiet.keys());
     for (const event of result.applied) if (outbox.get(event.commandId)) settled.add(event.commandId);
@@ -201,8 +269,13 @@ export class Reconciler implements SyncHost {
       scope,
       removed,
       quiet,
-      { events: result.applied, rows: result.writes, cursors: { [scope]: state.cursor } },
-      result.problems,
+      {
+        events: result.applied,
+        rows: result.writes,
+        cursors: { [scope]: state.cursor },
+        ...(marked ? { scopeMeta: { [scope]: this.#meta(state) } } : {}),
+      },
+      marked,
     );
     return { gap: result.gap, written };
   }
@@ -226,8 +299,14 @@ export class Reconciler implements SyncHost {
     scope: string,
     removed: ReadonlyArray<PendingCommand>,
     quiet: ReadonlyMap<string, QuietOutcome>,
-    confirmed: { resetScopes?: string[]; events: WireEvent[]; rows: RowWrite[]; cursors: Record<string, number> },
-    problems: ReadonlyArray<string>,
+    confirmed: {
+      resetScopes?: string[];
+      events: WireEvent[];
+      rows: RowWrite[];
+      cursors: Record<string, number>;
+      scopeMeta?: Record<string, ScopeMeta>;
+    },
+    marked: boolean,
   ): Promise<void> {
     const { writer, lifecycle, status, clock, outbox } = this.#core;
     const settledAt = clock.now();
@@ -241,11 +320,40 @@ export class Reconciler implements SyncHost {
     const written = writer.write({ ...confirmed, trim: removed.map((command) => command.seq), settled: records });
     for (const record of records) lifecycle.settle(record, written);
     status.update({ pending: outbox.size });
-    if (problems.length > 0) {
-      status.update({ lastError: { code: 'invalid_event', message: problems.join('; '), at: settledAt } });
+    const mark = this.#core.scopes.get(scope)?.mark;
+    if (marked) {
+      status.update(markStatus(this.#core.scopes.values()));
+      if (mark)
+        status.update({ lastError: { code: MARK_CODES[mark.kind], message: describeMark(mark), at: settledAt } });
     }
     return written;
   }
+
+  #meta(state: ScopeState): ScopeMeta {
+    return { appVersion: this.#core.app.version, mark: state.mark };
+  }
+}
+
+/** The `lastError` code a new mark is reported with. */
+const MARK_CODES = { stale: 'invalid_event', quarantined: 'projection_quarantined' } as const;
+
+/** The status fields that list the scopes' marks (`SyncStatus.stale`, `quarantined`). */
+export function markStatus(states: Iterable<{ readonly mark: ScopeMark | null }>): {
+  stale: string[];
+  quarantined: ScopeMark[];
+} {
+  const stale: string[] = [];
+  const quarantined: ScopeMark[] = [];
+  for (const { mark } of states) {
+    if (mark?.kind === 'stale') stale.push(mark.scope);
+    else if (mark?.kind === 'quarantined') quarantined.push(mark);
+  }
+  return { stale, quarantined };
+}
+
+export function describeMark(mark: ScopeMark): string {
+  const what = mark.kind === 'stale' ? 'cannot read' : 'a projection failed on';
+  return `${mark.scope}: this app ${what} event ${mark.seq} (${mark.type}): ${mark.message}`;
 }
 
 function hasEffects(command: PendingCommand): boolean {

@@ -3,8 +3,9 @@ import type { Accepted, Backend } from './backend.ts';
 import type { RejectedRecord } from './client-storage.ts';
 import type { CommandUpdate } from './command-lifecycle.ts';
 import type { Query } from './query.ts';
+import { reportError } from './report-error.ts';
 import type { SyncStatus } from './status.ts';
-import type { FromLeader, LeaderCall, ToLeader } from './tabs-protocol.ts';
+import { type FromLeader, type LeaderCall, parseReplyValue, type ToLeader } from './tabs-protocol.ts';
 
 /**
  * A follower tab's backend: the leader tab `leader`, reached over the tabs' BroadcastChannel.
@@ -15,7 +16,10 @@ export class RemoteLeader implements Backend {
   readonly leader: string;
   readonly #post: (message: ToLeader) => void;
   readonly #tab: string;
-  readonly #calls = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>();
+  readonly #calls = new Map<
+    number,
+    { method: LeaderCall['method']; resolve(value: unknown): void; reject(error: Error): void }
+  >();
   readonly #subs = new Map<number, (rows: Row[]) => void>();
   readonly #commands = new Map<string, (update: CommandUpdate) => void>();
   readonly #statusListeners = new Set<(status: SyncStatus) => void>();
@@ -38,9 +42,20 @@ export class RemoteLeader implements Backend {
       case 'reply': {
         if (message.to !== this.#tab) return;
         const call = this.#calls.get(message.callId);
+        if (!call) return;
+        if (!message.ok) {
+          this.#calls.delete(message.callId);
+          call.reject(Object.assign(new Error(message.error?.message), { name: message.error?.name ?? 'Error' }));
+          return;
+        }
+        // A value of the wrong shape is not the leader's answer: the call waits for the real one.
+        const value = parseReplyValue(call.method, message.value);
+        if (!value.ok) {
+          reportError(value.error);
+          return;
+        }
         this.#calls.delete(message.callId);
-        if (message.ok) call?.resolve(message.value);
-        else call?.reject(Object.assign(new Error(message.error?.message), { name: message.error?.name ?? 'Error' }));
+        call.resolve(value.value);
         return;
       }
       case 'rows':
@@ -126,7 +141,7 @@ export class RemoteLeader implements Backend {
   #call(call: LeaderCall): Promise<unknown> {
     const callId = this.#nextId++;
     return new Promise((resolve, reject) => {
-      this.#calls.set(callId, { resolve, reject });
+      this.#calls.set(callId, { method: call.method, resolve, reject });
       this.#post({ kind: 'call', from: this.#tab, to: this.leader, callId, call });
     });
   }

@@ -1,3 +1,4 @@
+import type { ScopeMark } from './client-storage.ts';
 import { reportError } from './report-error.ts';
 
 /** What the engine tells the app about syncing (DESIGN §3). Plain data. */
@@ -13,7 +14,28 @@ export interface SyncStatus {
   readonly persisted: boolean;
   /** The server no longer accepts this client's version: pushing stopped until an upgrade. */
   readonly upgradeRequired: boolean;
+  /**
+   * How local storage is doing (G16): `ok`; `full`, a write hit the quota (new commands are
+   * refused with `storage_full` until space frees); `failed`, writes fail for another reason;
+   * `memory`, IndexedDB could not be opened, so nothing outlives this page and `durable`
+   * resolves only once the server has a command.
+   */
+  readonly storage: StorageState;
+  /**
+   * This client's earlier database was gone when it opened (evicted, or deleted): it started
+   * over as a new client, and commands not synced before then may be lost. Warn the user.
+   */
+  readonly storageLost: boolean;
+  /**
+   * Scopes holding events this app version cannot read (a newer server): their projections
+   * lag behind their events until the app reloads with newer code. Prompt a reload.
+   */
+  readonly stale: ReadonlyArray<string>;
+  /** Scopes whose projection threw on an event (which one: `seq`, `type`, `message`). */
+  readonly quarantined: ReadonlyArray<ScopeMark>;
 }
+
+export type StorageState = 'ok' | 'full' | 'failed' | 'memory';
 
 export const INITIAL_STATUS: SyncStatus = {
   online: false,
@@ -22,6 +44,10 @@ export const INITIAL_STATUS: SyncStatus = {
   lastError: null,
   persisted: false,
   upgradeRequired: false,
+  storage: 'ok',
+  storageLost: false,
+  stale: [],
+  quarantined: [],
 };
 
 /**
@@ -85,6 +111,10 @@ function sameStatus(a: SyncStatus, b: SyncStatus): boolean {
     a.pending === b.pending &&
     a.lastError === b.lastError &&
     a.persisted === b.persisted &&
-    a.upgradeRequired === b.upgradeRequired
+    a.upgradeRequired === b.upgradeRequired &&
+    a.storage === b.storage &&
+    a.storageLost === b.storageLost &&
+    a.stale === b.stale &&
+    a.quarantined === b.quarantined
   );
 }

@@ -1,15 +1,23 @@
 import { backoffDelay, type Clock, Waker } from './backoff.ts';
 import type { ClientStorage, OutboxRecord, StorageCommit } from './client-storage.ts';
+import { describeStorageError } from './storage-error.ts';
+
+export { describeStorageError } from './storage-error.ts';
 
 export interface StorageWriterOptions {
   /** Runs a callback in a later macrotask: the group-commit window. */
   readonly schedule: (run: () => void) => void;
   readonly clock: Clock;
   readonly random: () => number;
-  /** A commit failed (quota, an aborted transaction); it will be retried. */
+  /**
+   * Commits are failing (quota, an aborted transaction): called at the first failure, and again
+   * only when the failure's code changes, however often commits are retried meanwhile.
+   */
   readonly onError: (error: unknown) => void;
   /** A commit succeeded after failures. */
   readonly onRecovered: () => void;
+  /** Tries of one write before giving up on it (default 3); see `StorageWriter`. */
+  readonly attempts?: number;
 }
 
 interface Job {
@@ -28,14 +36,30 @@ interface Job {
  * for, so the database only ever holds states the engine's memory went through. Outbox appends
  * of the same macrotask share one transaction (group commit), and appends made while a
  * transaction runs join the next one, so durability costs one transaction per frame, not per
- * command. A failed commit is retried with backoff before anything queued after it: a quota
- * error delays durability, but never reorders or drops a write.
+ * command.
+ *
+ * A failed commit is retried with backoff before anything queued after it, a few times
+ * (`attempts`), then the writer gives up on it without a retry storm:
+ * - Outbox appends are dropped: their `append` promises reject (the engine rejects those
+ *   commands as `storage_full` or `storage_failed`). While commits keep failing, a later append
+ *   gets one try, not a new round of backoff.
+ * - Any other write (confirmed events, trims, settled records) is never dropped, since what
+ *   follows builds on it: it stays first in the queue, untried until something changes (a new
+ *   write is asked for), and the appends queued behind it are rejected. The database lags
+ *   behind memory meanwhile, consistently: a reload re-pulls what the server confirmed.
  */
 export class StorageWriter {
   readonly #storage: ClientStorage;
   readonly #options: StorageWriterOptions;
   readonly #retry: Waker;
   readonly #queue: Job[] = [];
+  readonly #attempts: number;
+  /** Consecutive failed commits; reset by a success. */
+  #failures = 0;
+  /** The code of the failure reported last, while commits fail. */
+  #failing: string | null = null;
+  /** Waiting, without a timer, for a new write before trying the stuck head again. */
+  #parked = false;
   #scheduled = false;
   #draining: Promise<void> | null = null;
   #closing = false;
@@ -44,6 +68,7 @@ export class StorageWriter {
     this.#storage = storage;
     this.#options = options;
     this.#retry = new Waker(options.clock);
+    this.#attempts = Math.max(1, options.attempts ?? 3);
   }
 
   /** Adds a command's outbox row to the open group commit; resolves once it is durable. */
@@ -86,6 +111,7 @@ export class StorageWriter {
     done.catch(() => undefined);
     const job: Job = { change, appends, open: true, done, resolve, reject };
     this.#queue.push(job);
+    if (this.#parked) this.#retry.wake(); // something changed: the stuck write gets one more try
     this.#kick();
     return job;
   }
@@ -105,7 +131,6 @@ export class StorageWriter {
   }
 
   async #drain(): Promise<void> {
-    let failures = 0;
     for (let job = this.#queue[0]; job; job = this.#queue[0]) {
       job.open = false;
       const change = job.appends
@@ -114,26 +139,44 @@ export class StorageWriter {
       try {
         await this.#storage.commit(change ?? {});
         this.#queue.shift();
-        if (failures > 0) this.#options.onRecovered();
-        failures = 0;
+        this.#failures = 0;
+        if (this.#failing !== null) {
+          this.#failing = null;
+          this.#options.onRecovered();
+        }
         job.resolve();
       } catch (error) {
-        this.#options.onError(error);
+        this.#report(error);
         if (this.#closing) break;
-        await this.#retry.sleep(backoffDelay(++failures, this.#options.random));
+        if (++this.#failures < this.#attempts) {
+          await this.#retry.sleep(backoffDelay(this.#failures, this.#options.random));
+        } else if (job.appends) {
+          this.#queue.shift();
+          job.reject(error);
+        } else {
+          this.#rejectAppends(error);
+          this.#parked = true;
+          await this.#retry.sleep();
+          this.#parked = false;
+        }
       }
     }
     this.#draining = null;
   }
-}
 
-/** A storage error as status reports it: a quota error gets its own code. */
-export function describeStorageError(error: unknown): { code: string; message: string } {
-  const name = error instanceof Error ? error.name : '';
-  const inner = (error as { inner?: { name?: string } } | null)?.inner?.name; // Dexie wraps the DOMException
-  const quota = name === 'QuotaExceededError' || inner === 'QuotaExceededError';
-  return {
-    code: quota ? 'storage_quota' : 'storage_failed',
-    message: error instanceof Error ? error.message : String(error),
-  };
+  #report(error: unknown): void {
+    const { code } = describeStorageError(error);
+    if (this.#failing === code) return;
+    this.#failing = code;
+    this.#options.onError(error);
+  }
+
+  /** The appends queued behind a write that cannot commit: none of them can commit either. */
+  #rejectAppends(error: unknown): void {
+    const [head, ...rest] = this.#queue;
+    const appends = rest.filter((job) => job.appends);
+    if (appends.length === 0) return;
+    this.#queue.splice(0, this.#queue.length, ...(head ? [head] : []), ...rest.filter((job) => !job.appends));
+    for (const job of appends) job.reject(error);
+  }
 }

@@ -21,6 +21,10 @@ export function switchableTransport(inner: Transport): SwitchableTransport {
   let enabled = true;
   const streams = new Set<{ close(): void; handlers: LiveHandlers }>();
   const offline = <T>(): Promise<TransportResult<T>> => Promise.resolve({ ok: false, failure: OFFLINE });
+  const snapshotOf =
+    (call: NonNullable<Transport['snapshot']>): NonNullable<Transport['snapshot']> =>
+    (scope, minHead) =>
+      enabled ? call(scope, minHead) : offline();
 
   return {
     get enabled() {
@@ -37,6 +41,7 @@ export function switchableTransport(inner: Transport): SwitchableTransport {
     },
     push: (request) => (enabled ? inner.push(request) : offline()),
     pull: (scope, after, limit) => (enabled ? inner.pull(scope, after, limit) : offline()),
+    ...(inner.snapshot ? { snapshot: snapshotOf(inner.snapshot.bind(inner)) } : {}),
     live(cursors, handlers) {
       if (!enabled) {
         queueMicrotask(() => handlers.closed(OFFLINE));

@@ -1,4 +1,4 @@
-import type { PushCommand, PushResult, WireEvent } from '../shared/index.ts';
+import type { PushCommand, PushResult, Row, WireEvent } from '../shared/index.ts';
 import { type BackoffOptions, type Clock, DEFAULT_BACKOFF } from './backoff.ts';
 import { PushLoop } from './push-loop.ts';
 import { ReadLoop } from './read-loop.ts';
@@ -28,6 +28,14 @@ export interface SyncHost {
   ingest(scope: string, events: ReadonlyArray<WireEvent>): { gap: boolean; written: Promise<void> };
   /** Replaces a scope's confirmed state by its whole stream (re-bootstrap). */
   replaceScope(scope: string, events: ReadonlyArray<WireEvent>): Promise<void>;
+  /**
+   * Replaces a scope's confirmed state by the server's rows at `seq` (a snapshot bootstrap);
+   * pending commands stay and are rebased. Resolves with why the rows were refused (nothing
+   * changed then), or null once they are stored.
+   */
+  loadSnapshot(scope: string, seq: number, rows: Readonly<Record<string, ReadonlyArray<Row>>>): Promise<string | null>;
+  /** Whether the scope has commands the server applied whose events are not confirmed here yet. */
+  hasAnswered(scope: string): boolean;
   /** Gives the unanswered commands the seqs `expected, expected + 1, …`. */
   renumber(expected: number): Promise<void>;
   /** Settles a command as rejected without the server (it can never be accepted). */
@@ -45,6 +53,12 @@ export interface SyncOptions {
   readonly maxBatchBytes?: number;
   /** Events per pull page. */
   readonly pullLimit?: number;
+  /**
+   * A scope this client has nothing of (or re-bootstraps) starts from the server's snapshot
+   * when its stream has at least this many events (default 1,000), else pulls them;
+   * `Infinity` always pulls.
+   */
+  readonly snapshotThreshold?: number;
 }
 
 export interface ResolvedSyncOptions {
@@ -54,6 +68,7 @@ export interface ResolvedSyncOptions {
   readonly maxBatch: number;
   readonly maxBatchBytes: number;
   readonly pullLimit: number;
+  readonly snapshotThreshold: number;
 }
 
 /**
@@ -73,6 +88,7 @@ export class SyncLoop {
       maxBatch: options.maxBatch ?? 100,
       maxBatchBytes: options.maxBatchBytes ?? 1024 * 1024 - 4096,
       pullLimit: options.pullLimit ?? 1000,
+      snapshotThreshold: options.snapshotThreshold ?? 1000,
     };
     this.#reader = new ReadLoop(transport, host, resolved);
     this.#pusher = new PushLoop(transport, host, resolved, this.#reader);

@@ -1,19 +1,28 @@
 import type { AnyApp, Row } from '../shared/index.ts';
 import { type Accepted, type Backend, type ClientStatus, engineBackend } from './backend.ts';
 import type { RejectedRecord } from './client-storage.ts';
+import { ClosedError } from './closed-error.ts';
 import type { CommandUpdate } from './command-lifecycle.ts';
 import { deferred } from './deferred.ts';
-import { dexieStorage } from './dexie-storage.ts';
 import { Engine } from './engine.ts';
 import { httpTransport } from './http-transport.ts';
 import { LeaderService } from './leader.ts';
 import { loadOnline, saveOnline } from './online-preference.ts';
+import { openClientStorage } from './open-storage.ts';
 import { type Query, sameRows } from './query.ts';
 import { RemoteLeader } from './remote-leader.ts';
 import { reportError } from './report-error.ts';
+import { scopedQuery, scopedSubscribe } from './scoped-query.ts';
 import { INITIAL_STATUS, type SyncStatus } from './status.ts';
 import { switchableTransport } from './switchable-transport.ts';
-import { channelName, type FromLeader, leaderLock, type TabMessage, tabLock } from './tabs-protocol.ts';
+import {
+  channelName,
+  type FromLeader,
+  leaderLock,
+  parseTabMessage,
+  type TabMessage,
+  tabLock,
+} from './tabs-protocol.ts';
 
 /** Where one client's engine syncs, and under which IndexedDB name it keeps its state. */
 export interface SessionConfig {
@@ -33,6 +42,12 @@ export interface SessionConfig {
  * re-attached to the new one and calls still unanswered are resent. The new leader opens the
  * engine from IndexedDB: durable commands keep their seqs, and commands the old leader never
  * made durable are run again by the tab that sent them.
+ *
+ * Tabs may open with different scopes: a tab whose scopes the leader's engine does not sync
+ * asks for them (`hello` with its scopes), and the leader reopens its engine with the union,
+ * which the followers see as a new leader. Each tab's queries without `scope` still read only
+ * the scopes it opened with. Every message of the channel is validated; a malformed one is
+ * reported (`TabMessageError`) and ignored.
  */
 export class TabSession {
   readonly tabId: string = crypto.randomUUID();
@@ -41,7 +56,8 @@ export class TabSession {
   readonly #channel: BroadcastChannel;
   readonly #subs = new Set<LocalSubscription>();
   readonly #commands = new Map<string, LocalCommand>();
-  readonly #ops = new Set<(backend: Backend) => void>();
+  /** Calls not answered yet, each with its reject (they fail with `ClosedError` at `close()`). */
+  readonly #ops = new Map<(backend: Backend) => void, (error: unknown) => void>();
   readonly #statusListeners = new Set<(status: ClientStatus) => void>();
   readonly #rejectedListeners = new Set<(rejection: RejectedRecord) => void>();
   readonly #bindings: Array<() => void> = [];
@@ -55,6 +71,16 @@ export class TabSession {
   #leadDone: Promise<void> = Promise.resolve();
   #releaseTab: () => void = () => undefined;
   #closed = false;
+  /** This tab holds the leader lock (its engine may be reopening). */
+  #leading = false;
+  /** What this tab's engine syncs while it leads: its own scopes, plus those other tabs asked for. */
+  readonly #wanted: Set<string>;
+  /** Resolved when a tab asked for a scope the engine does not sync: the engine reopens. */
+  #rescope = deferred();
+  /** The scopes the current leader's engine syncs; null when unknown (no leader yet). */
+  #leaderScopes: ReadonlyArray<string> | null = null;
+  /** The leader this tab asked to sync its scopes, so it asks each leader once. */
+  #asked: string | null = null;
 
   /** Joins the client's tabs; resolves once an engine (here or in the leader tab) has opened its storage. */
   static async open(app: AnyApp, config: SessionConfig): Promise<TabSession> {
@@ -66,8 +92,10 @@ export class TabSession {
   private constructor(app: AnyApp, config: SessionConfig) {
     this.#app = app;
     this.#config = config;
+    this.#wanted = new Set(config.scopes);
     this.#channel = new BroadcastChannel(channelName(config.dbName));
-    this.#channel.onmessage = (event: MessageEvent<TabMessage>) => this.#route(event.data);
+    this.#channel.onmessage = (event: MessageEvent<unknown>) => this.#route(event.data);
+    this.#channel.onmessageerror = () => reportError(new TypeError('weft: a tab message could not be deserialized'));
   }
 
   submit(id: string, name: string, args: unknown, listener: (update: CommandUpdate) => void): Promise<Accepted> {
@@ -92,7 +120,7 @@ export class TabSession {
   }
 
   query(query: Query): Promise<Row[]> {
-    return this.#call((backend) => backend.query(query));
+    return this.#call((backend) => scopedQuery(backend, query, this.#readScopes()));
   }
 
   /** Calls `callback` with the rows now (once a backend answers), then after each change of them. */
@@ -141,7 +169,11 @@ export class TabSession {
     return this.#call((backend) => backend.setOnline(online));
   }
 
-  /** Leaves the client's tabs: a leader closes its engine first, then hands the lock over. */
+  /**
+   * Leaves the client's tabs: a leader closes its engine first (committing what is queued),
+   * then hands the lock over. Calls still unanswered then reject with `ClosedError`, as do
+   * calls made later.
+   */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
@@ -149,10 +181,15 @@ export class TabSession {
     this.#closing.resolve();
     await this.#leadDone;
     for (const detach of this.#bindings.splice(0)) detach();
+    for (const sub of this.#subs) sub.detach?.();
+    this.#subs.clear();
     this.#remote?.dispose();
     this.#channel.close();
     this.#releaseTab();
-    this.#ready.reject(new Error('the client is closed'));
+    const closed = new ClosedError();
+    for (const reject of this.#ops.values()) reject(closed);
+    this.#ops.clear();
+    this.#ready.reject(closed);
   }
 
   async #start(): Promise<void> {
@@ -171,20 +208,51 @@ export class TabSession {
       .catch((error: unknown) => {
         if (!this.#closed) this.#ready.reject(error);
       });
-    this.#post({ kind: 'hello', from: this.tabId });
+    this.#post({ kind: 'hello', from: this.tabId, scopes: [...this.#config.scopes] });
     await this.#ready.promise;
   }
 
-  /** Holds the leader lock: opens the engine, serves the other tabs, until this session closes. */
+  /**
+   * Holds the leader lock: opens the engine, serves the other tabs, until this session closes.
+   * When a tab asks for scopes the engine does not sync, the engine closes and reopens with them,
+   * announced as a new leader (`<tabId>/<epoch>`), so every follower re-attaches and resends.
+   */
   async #lead(): Promise<void> {
     if (this.#closed) return;
-    const { app, url, scopes, auth, dbName } = { app: this.#app, ...this.#config };
+    this.#leading = true;
+    const { dbName } = this.#config;
+    for (let epoch = 0; !this.#closed; epoch++) {
+      const scopes = [...this.#wanted];
+      const rescope = deferred();
+      this.#rescope = rescope;
+      const { engine, backend } = await this.#openEngine(scopes);
+      this.#remote?.dispose();
+      this.#remote = null;
+      this.#leaderScopes = scopes;
+      this.#service = new LeaderService(this.#channel, `${this.tabId}/${epoch}`, dbName, backend, scopes);
+      this.#bind(backend);
+      this.#service.start();
+      await Promise.race([this.#closing.promise, rescope.promise]);
+      this.#service.stop();
+      this.#service = null;
+      if (!this.#closed) {
+        // Calls from now on wait for the reopened engine; those in flight are resent there.
+        for (const detach of this.#bindings.splice(0)) detach();
+        this.#backend = null;
+      }
+      await engine.close();
+    }
+  }
+
+  async #openEngine(scopes: ReadonlyArray<string>): Promise<{ engine: Engine; backend: Backend }> {
+    const { app, url, auth, dbName } = { app: this.#app, ...this.#config };
     const transport = switchableTransport(httpTransport({ url, ...(auth === undefined ? {} : { auth }) }));
     transport.setEnabled(await loadOnline(dbName));
     let chosenId: string | undefined;
     const engine = await Engine.open({
       app,
-      storage: dexieStorage({ name: dbName, tables: app.tables }),
+      // IndexedDB, or memory (flagged in status) where it cannot be opened.
+      ...(await openClientStorage({ dbName, tables: app.tables })),
       transport,
       scopes,
       newId: () => {
@@ -201,32 +269,65 @@ export class TabSession {
       },
       (online) => saveOnline(dbName, online),
     );
-    this.#remote?.dispose();
-    this.#remote = null;
-    this.#status = { ...this.#status, leader: true };
-    this.#service = new LeaderService(this.#channel, this.tabId, dbName, backend);
-    this.#bind(backend);
-    this.#service.start();
-    await this.#closing.promise;
-    this.#service.stop();
-    this.#service = null;
-    await engine.close();
+    return { engine, backend };
   }
 
-  #route(message: TabMessage): void {
+  /** Adds scopes a tab asked for to what the engine syncs; true when that reopens the engine. */
+  #want(scopes: ReadonlyArray<string>): boolean {
+    const fresh = scopes.filter((scope) => !this.#wanted.has(scope));
+    if (fresh.length === 0) return false;
+    for (const scope of fresh) this.#wanted.add(scope);
+    this.#rescope.resolve();
+    return true;
+  }
+
+  #route(data: unknown): void {
     if (this.#closed) return;
-    if (this.#service) {
-      this.#service.handle(message);
+    const parsed = parseTabMessage(data);
+    if (!parsed.ok) {
+      reportError(parsed.error);
       return;
     }
+    const message = parsed.message;
+    if (this.#leading) {
+      // The reopened engine announces itself to every tab, the one that asked included.
+      if (message.kind === 'hello' && message.scopes && this.#want(message.scopes)) return;
+      if (this.#service) {
+        this.#service.handle(message);
+        return;
+      }
+    }
     if (message.kind === 'leader') {
-      if (message.leader === this.#remote?.leader) return;
-      this.#remote?.dispose();
-      this.#remote = new RemoteLeader((m) => this.#post(m), this.tabId, message.leader, message.status);
-      this.#bind(this.#remote);
+      if (!this.#leading) this.#follow(message);
       return;
     }
     if (isFromLeader(message)) this.#remote?.handle(message);
+  }
+
+  /** A leader announced itself: follow it, once its engine syncs every scope of this tab. */
+  #follow(message: Extract<TabMessage, { kind: 'leader' }>): void {
+    if (message.leader === this.#remote?.leader) return;
+    const own = this.#config.scopes;
+    const served = message.scopes;
+    if (served && !own.every((scope) => served.includes(scope))) {
+      if (this.#asked !== message.leader) {
+        this.#asked = message.leader;
+        this.#post({ kind: 'hello', from: this.tabId, scopes: [...own] });
+      }
+      return;
+    }
+    this.#leaderScopes = served ?? null;
+    this.#remote?.dispose();
+    this.#remote = new RemoteLeader((m) => this.#post(m), this.tabId, message.leader, message.status);
+    this.#bind(this.#remote);
+  }
+
+  /** What this tab's unscoped queries read: its own scopes when the engine syncs others too, else null. */
+  #readScopes(): ReadonlyArray<string> | null {
+    const own = this.#config.scopes;
+    const served = this.#leaderScopes;
+    if (served === null || served.every((scope) => own.includes(scope))) return null;
+    return own;
   }
 
   /** Moves every registration to `backend` and resends what the previous one left unanswered. */
@@ -255,13 +356,13 @@ export class TabSession {
             command.listener({ id: command.id, stage: 'rejected', code: accepted.code, message: accepted.message });
         }, reportError);
     }
-    for (const op of this.#ops) op(backend);
+    for (const op of [...this.#ops.keys()]) op(backend);
     this.#ready.resolve();
   }
 
   #attach(sub: LocalSubscription, backend: Backend): void {
     sub.detach?.();
-    sub.detach = backend.subscribe(sub.query, (rows) => {
+    sub.detach = scopedSubscribe(backend, sub.query, this.#readScopes(), (rows) => {
       if (!this.#subs.has(sub) || this.#backend !== backend) return;
       if (sub.rows !== null && sameRows(sub.rows, rows)) return; // the new leader's first answer, unchanged
       sub.rows = rows;
@@ -270,7 +371,7 @@ export class TabSession {
   }
 
   #setStatus(status: SyncStatus): void {
-    const next: ClientStatus = { ...status, leader: this.#service !== null };
+    const next: ClientStatus = { ...status, leader: this.#leading };
     const prev = this.#status;
     const same = (Object.keys(next) as Array<keyof ClientStatus>).every((key) => next[key] === prev[key]);
     if (same) return;
@@ -280,10 +381,16 @@ export class TabSession {
 
   /** Runs `run` on the current backend, again on the next one if this one never answers. */
   #call<T>(run: (backend: Backend) => Promise<T>): Promise<T> {
-    if (this.#closed) return Promise.reject(new Error('the client is closed'));
+    if (this.#closed) return Promise.reject(new ClosedError());
     return new Promise<T>((resolve, reject) => {
       const op = (backend: Backend) => {
-        run(backend).then(
+        let answer: Promise<T>;
+        try {
+          answer = run(backend);
+        } catch (error) {
+          answer = Promise.reject(error); // e.g. args a BroadcastChannel cannot clone
+        }
+        answer.then(
           (value) => {
             if (this.#backend !== backend || !this.#ops.delete(op)) return;
             resolve(value);
@@ -294,7 +401,7 @@ export class TabSession {
           },
         );
       };
-      this.#ops.add(op);
+      this.#ops.set(op, reject);
       if (this.#backend) op(this.#backend);
     });
   }

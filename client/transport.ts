@@ -1,7 +1,7 @@
-import type { LiveMessage, PullResponse, PushRequest, PushResponse } from '../shared/index.ts';
+import type { LiveMessage, PullResponse, PushRequest, PushResponse, protocol } from '../shared/index.ts';
 
 /**
- * The client's transport port: the three calls of the wire protocol (DESIGN §5). Adapters:
+ * The client's transport port: the calls of the wire protocol (DESIGN §5). Adapters:
  * `httpTransport` (fetch + SSE) and `memoryTransport` (in-process, with fault injection).
  *
  * Contract, for every adapter:
@@ -18,6 +18,12 @@ export interface Transport {
   push(request: PushRequest): Promise<TransportResult<PushResponse>>;
   /** Events of `scope` after `after`, at most `limit`. */
   pull(scope: string, after: number, limit: number): Promise<TransportResult<PullResponse>>;
+  /**
+   * The scope's projection rows at a seq (`GET /v1/snapshot`), `rows: null` when its head is
+   * below `minHead`. Optional: without it, or against a server that answers `404`, a new
+   * client pulls the scope's whole stream.
+   */
+  snapshot?(scope: string, minHead: number): Promise<TransportResult<protocol.SnapshotResponse>>;
   /** Opens the live stream from `cursors` (scope → last seq held); returns a function that closes it. */
   live(cursors: Readonly<Record<string, number>>, handlers: LiveHandlers): () => void;
 }

@@ -47,6 +47,8 @@ export interface WeftWorkerApi {
 export function exposeWeftWorker(app: AnyApp, endpoint: Comlink.Endpoint = self as unknown as Comlink.Endpoint): void {
   let session: TabSession | null = null;
   let updates: Callback<CommandUpdate> | null = null;
+  // The last stage sent: `close` waits for it, so every stage reaches the main thread before it returns.
+  let lastUpdate: unknown;
   const open = (): TabSession => {
     if (!session) throw new Error('weft: the worker was not opened');
     return session;
@@ -63,7 +65,10 @@ export function exposeWeftWorker(app: AnyApp, endpoint: Comlink.Endpoint = self 
       updates?.[Comlink.releaseProxy]?.();
       updates = callback;
     },
-    submit: (id, name, args) => open().submit(id, name, args, (update) => void updates?.(update)),
+    submit: (id, name, args) =>
+      open().submit(id, name, args, (update) => {
+        lastUpdate = updates?.(update);
+      }),
     query: (query) => open().query(query),
     subscribe: (query, callback) =>
       unsubscriber(
@@ -86,6 +91,7 @@ export function exposeWeftWorker(app: AnyApp, endpoint: Comlink.Endpoint = self 
     async close() {
       await session?.close();
       session = null;
+      await Promise.resolve(lastUpdate).catch(() => undefined);
       updates?.[Comlink.releaseProxy]?.();
       updates = null;
     },

@@ -8,6 +8,7 @@ import { handleLive } from './live.ts';
 import { LiveHub } from './live-hub.ts';
 import { ServerMetrics } from './metrics.ts';
 import { handlePush, type PushDeps } from './push.ts';
+import { registerQuarantineGauge } from './quarantine-metrics.ts';
 import { ConnectionSlots, RateLimiter } from './rate-limit.ts';
 import { attachReactions } from './reactions/attach-reactions.ts';
 import type { ReactionRunner } from './reactions/reaction-runner.ts';
@@ -15,6 +16,7 @@ import { REACTION_CLIENT_PREFIX } from './reactions/saga-commands.ts';
 import { readJsonBody } from './read-json-body.ts';
 import { handlePull, parseQuery, requireRight } from './routes-read.ts';
 import { ScopeCache, type ScopeCacheOptions } from './scope-cache.ts';
+import { handleSnapshot } from './snapshot.ts';
 import type { EventStore } from './store/port.ts';
 import { WEFT_VERSION } from './version.ts';
 
@@ -52,7 +54,7 @@ export interface RequestLogEntry {
 type Env = { Variables: { principal: Principal } };
 
 /**
- * The weft server as a Hono app: `POST /v1/push`, `GET /v1/pull`, `GET /v1/live`,
+ * The weft server as a Hono app: `POST /v1/push`, `GET /v1/pull`, `GET /v1/snapshot`, `GET /v1/live`,
  * `GET /v1/audit`, `GET /v1/health`. Serve it with any Hono adapter.
  *
  * @example
@@ -70,6 +72,7 @@ export function createServer(options: ServerOptions): Hono<Env> {
   const now = options.now ?? Date.now;
   const minAppVersion = options.minAppVersion ?? 0;
   const metrics = new ServerMetrics(() => hub.subscriberCount);
+  registerQuarantineGauge(metrics.registry, () => scopes.quarantined());
   const rateLimiter = new RateLimiter(limits.requestsPerSecond, limits.requestBurst);
   const liveSlots = new ConnectionSlots(limits.maxLiveConnectionsPerUser);
   const server = new Hono<Env>();
@@ -160,6 +163,8 @@ export function createServer(options: ServerOptions): Hono<Env> {
   });
 
   server.get('/v1/pull', async (c) => c.json(await handlePull(c, store, auth, c.get('principal'))));
+
+  server.get('/v1/snapshot', async (c) => c.json(await handleSnapshot(c, { scopes, store, auth }, c.get('principal'))));
 
   server.get('/v1/live', (c) =>
     handleLive(

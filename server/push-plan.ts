@@ -1,4 +1,11 @@
-import { type AnyApp, canonicalJson, type PushCommand, resolveCommand, WeftError } from '../shared/index.ts';
+import {
+  type AnyApp,
+  canonicalJson,
+  type PushCommand,
+  resolveCommand,
+  upcastCommand,
+  WeftError,
+} from '../shared/index.ts';
 import type { ClientLookup, StoredResult } from './store/port.ts';
 
 /** A command of a push, checked and placed: new work, or a resend of a settled command. */
@@ -9,18 +16,29 @@ export type PlannedCommand =
 
 /**
  * Validates a whole push before anything runs, so a bad request stores nothing:
- * every name known and args valid (404 / 400), then per command in request order:
+ * every command upcast from the client's app `version` to the current one (an upcaster that
+ * fails is a 400 naming it), every name known and args valid (404 / 400), then per command
+ * in request order:
  * a resend of a stored command (same id, seq, name, args) is a duplicate; the same id or seq
  * with anything else is `idempotency_conflict`; a new command must carry the next seq
  * (`seq_gap`, or `client_unknown` when the server has no record of the client at all).
+ * A planned command is in its current form, which is what runs and is stored. A resend
+ * matches its stored original when both have the same current form: a command whose answer
+ * was lost may come back from a client that upcast its outbox after an upgrade, to a server
+ * redeployed meanwhile, while the store holds the form of the version that ran it.
  */
 export function planPush(
   app: AnyApp,
   clientId: string,
   commands: ReadonlyArray<PushCommand>,
   lookup: ClientLookup,
+  version: number = app.version,
 ): PlannedCommand[] {
-  const resolved = commands.map((command) => {
+  const resolved = commands.map((sent) => {
+    const form = upcastCommand(app, sent, version);
+    if (!form.ok) throw new WeftError('bad_request', form.message, { commandId: sent.id });
+    const upcast = form.name !== sent.name || form.args !== sent.args;
+    const command = upcast ? { ...sent, name: form.name, args: form.args } : sent;
     const result = resolveCommand(app, command.name, command.args);
     if (!result.ok) {
       throw new WeftError(result.code === 'unknown_command' ? 'unknown_command' : 'bad_request', result.message, {
@@ -48,8 +66,7 @@ export function planPush(
         stored.clientId === clientId &&
         stored.seq === command.seq &&
         stored.commandId === command.id &&
-        stored.name === command.name &&
-        stored.argsJson === argsJson;
+        sameForm(app, stored, command.name, argsJson);
       if (!same) throw conflict(command, 'was already used for another command');
       planned.push({ kind: 'stored', command, stored });
       return;
@@ -80,6 +97,18 @@ export function planPush(
     expected++;
   });
   return planned;
+}
+
+/** Whether a stored command, under any earlier version, upcasts to this current form. */
+function sameForm(app: AnyApp, stored: StoredResult, name: string, argsJson: string): boolean {
+  if (stored.name === name && stored.argsJson === argsJson) return true;
+  if (app.version === 1) return false;
+  const args: unknown = JSON.parse(stored.argsJson);
+  for (let version = 1; version < app.version; version++) {
+    const form = upcastCommand(app, { name: stored.name, args }, version);
+    if (form.ok && form.name === name && canonicalJson(form.args) === argsJson) return true;
+  }
+  return false;
 }
 
 function conflict(command: PushCommand, why: string): WeftError {

@@ -8,6 +8,7 @@ import {
   type PushCommand,
   type PushRequest,
   type PushResult,
+  RUNTIME_CODES,
   WeftError,
   type WireEvent,
 } from '../shared/index.ts';
@@ -78,7 +79,7 @@ async function pushOnce(deps: PushDeps, principal: Principal, request: PushReque
   if (lookup.client && lookup.client.userId !== principal.userId) {
     throw new WeftError('forbidden', `client ${clientId} belongs to another user`);
   }
-  const plan = planPush(deps.app, clientId, commands, lookup);
+  const plan = planPush(deps.app, clientId, commands, lookup, request.appVersion ?? deps.app.version);
   const fresh = plan.filter((p): p is Extract<PlannedCommand, { kind: 'new' }> => p.kind === 'new');
   const scopes = [...new Set(fresh.map((p) => p.scope))];
   for (const scope of scopes) {
@@ -108,9 +109,12 @@ async function pushOnce(deps: PushDeps, principal: Principal, request: PushReque
           head: work.head,
         });
       }
-      const result = limitEventSize(
-        executeCommand(deps.app, command, () => work.changes),
-        deps.maxEventBytes,
+      const result = hideFailure(
+        limitEventSize(
+          executeCommand(deps.app, command, () => work.changes),
+          deps.maxEventBytes,
+        ),
+        { clientId, commandId: command.id, name: command.name },
       );
       const intervened = await intervening(
         deps.store,
@@ -205,6 +209,28 @@ function limitEventSize(result: ExecuteResult, maxBytes = Number.POSITIVE_INFINI
     scope: result.scope,
     code: 'payload_too_large',
     message: `a ${big.type} event is over the ${maxBytes}-byte limit`,
+  };
+}
+
+/**
+ * A command whose handler (or the projection of an event it emitted) threw is a bug of the
+ * app, not of the request: it settles as rejected `internal`, so it never wedges its client's
+ * queue. The client gets an error id, never the exception; the log has both.
+ */
+function hideFailure(
+  result: ExecuteResult,
+  command: { clientId: string; commandId: string; name: string },
+): ExecuteResult {
+  if (result.ok || result.code !== RUNTIME_CODES.handlerFailed) return result;
+  const errorId = `err-${crypto.randomUUID().slice(0, 8)}`;
+  console.error(
+    `weft: command ${command.name} (${command.commandId} of client ${command.clientId}) threw [${errorId}]: ${result.message}`,
+  );
+  return {
+    ok: false,
+    scope: result.scope,
+    code: 'internal',
+    message: `${command.name} failed on the server (error id ${errorId})`,
   };
 }
 

@@ -1,4 +1,11 @@
-import { type AnyApp, applyEvent, MemoryTables, type OverlayTables, type WireEvent } from '../shared/index.ts';
+import {
+  type AnyApp,
+  applyEvent,
+  MemoryTables,
+  type OverlayTables,
+  WeftError,
+  type WireEvent,
+} from '../shared/index.ts';
 import type { EventStore } from './store/port.ts';
 
 /** One scope's authoritative state in memory: its projection tables at `head`. */
@@ -19,6 +26,17 @@ export interface ScopeCacheOptions {
   /** How many of each scope's latest events stay in memory. */
   readonly recentEvents?: number;
   readonly onSnapshotError?: (error: unknown) => void;
+  /** Told once when a scope is quarantined; defaults to one `console.error` line. */
+  readonly onQuarantine?: (quarantine: ScopeQuarantine) => void;
+}
+
+/** A scope whose state could not be rebuilt: the stored event its projection threw on. */
+export interface ScopeQuarantine {
+  readonly scope: string;
+  /** The event's seq, or the snapshot's when restoring the snapshot itself failed. */
+  readonly seq: number;
+  readonly type: string;
+  readonly message: string;
 }
 
 const REPLAY_PAGE = 2000;
@@ -27,6 +45,11 @@ const REPLAY_PAGE = 2000;
  * The scope states the push pipeline runs commands against: loaded from the latest snapshot
  * plus the events after it, then kept current by `advance` after each commit. The store stays
  * the authority: a commit that finds a head moved (another node) invalidates the scope.
+ *
+ * A stored event the projections cannot replay (the handler throws, or this app does not know
+ * its type: a downgrade) quarantines its scope: every later `get` of it throws a typed
+ * `500 internal` naming the event, without replaying again (no crash loop), until a server
+ * with fixed code starts. Other scopes are not affected. Nothing is skipped silently.
  */
 export class ScopeCache {
   readonly #app: AnyApp;
@@ -37,6 +60,8 @@ export class ScopeCache {
   readonly #snapshotEvery: number;
   readonly #recentEvents: number;
   readonly #onSnapshotError: (error: unknown) => void;
+  readonly #onQuarantine: (quarantine: ScopeQuarantine) => void;
+  readonly #quarantined = new Map<string, ScopeQuarantine>();
 
   constructor(app: AnyApp, store: EventStore, options: ScopeCacheOptions = {}) {
     this.#app = app;
@@ -45,9 +70,18 @@ export class ScopeCache {
     this.#snapshotEvery = options.snapshotEvery ?? 1000;
     this.#recentEvents = options.recentEvents ?? 128;
     this.#onSnapshotError = options.onSnapshotError ?? ((error) => console.error('weft: snapshot failed', error));
+    this.#onQuarantine =
+      options.onQuarantine ?? ((q) => console.error(`weft: scope quarantined: ${describeQuarantine(q)}`));
+  }
+
+  /** The scopes quarantined since this cache was made, for metrics and operators. */
+  quarantined(): ScopeQuarantine[] {
+    return [...this.#quarantined.values()];
   }
 
   async get(scope: string): Promise<ScopeState> {
+    const quarantine = this.#quarantined.get(scope);
+    if (quarantine) throw quarantineError(quarantine);
     const cached = this.#states.get(scope);
     if (cached) {
       this.#states.delete(scope);
@@ -84,18 +118,41 @@ export class ScopeCache {
 
   async #load(scope: string): Promise<ScopeState> {
     const snapshot = await this.#store.loadSnapshot(scope);
-    const tables = snapshot
-      ? MemoryTables.restore(this.#app.tables, snapshot.tables)
-      : new MemoryTables(this.#app.tables);
+    let tables: MemoryTables;
+    try {
+      tables = snapshot ? MemoryTables.restore(this.#app.tables, snapshot.tables) : new MemoryTables(this.#app.tables);
+    } catch (error) {
+      throw this.#quarantine({ scope, seq: snapshot?.seq ?? 0, type: 'snapshot', message: describe(error) });
+    }
     const state: ScopeState = { scope, tables, head: snapshot?.seq ?? 0, recent: [], snapshotSeq: snapshot?.seq ?? 0 };
     for (;;) {
       const { events, head } = await this.#store.readEvents(scope, state.head, REPLAY_PAGE);
-      for (const event of events) applyEvent(this.#app, tables, event);
+      for (const event of events) this.#replay(tables, event);
       if (events.length > 0) state.head = events.at(-1)?.seq ?? state.head;
       state.recent.push(...events.slice(-this.#recentEvents));
       if (state.recent.length > this.#recentEvents) state.recent.splice(0, state.recent.length - this.#recentEvents);
       if (events.length === 0 || state.head >= head) return state;
     }
+  }
+
+  #replay(tables: MemoryTables, event: WireEvent): void {
+    const { scope, seq, type } = event;
+    if (!Object.hasOwn(this.#app.events, type)) {
+      throw this.#quarantine({ scope, seq, type, message: `app version ${this.#app.version} does not know ${type}` });
+    }
+    try {
+      applyEvent(this.#app, tables, event);
+    } catch (error) {
+      throw this.#quarantine({ scope, seq, type, message: describe(error) });
+    }
+  }
+
+  #quarantine(quarantine: ScopeQuarantine): WeftError {
+    if (!this.#quarantined.has(quarantine.scope)) {
+      this.#quarantined.set(quarantine.scope, quarantine);
+      this.#onQuarantine(quarantine);
+    }
+    return quarantineError(quarantine);
   }
 
   #remember(state: ScopeState): void {
@@ -106,4 +163,20 @@ export class ScopeCache {
       this.#states.delete(oldest);
     }
   }
+}
+
+function describeQuarantine({ scope, seq, type, message }: ScopeQuarantine): string {
+  return `${scope} at seq ${seq} (${type}): ${message}`;
+}
+
+function quarantineError(quarantine: ScopeQuarantine): WeftError {
+  return new WeftError(
+    'internal',
+    `scope ${quarantine.scope} is quarantined: its projection failed on event ${quarantine.seq} (${quarantine.type})`,
+    { scope: quarantine.scope, seq: quarantine.seq },
+  );
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

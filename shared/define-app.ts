@@ -74,6 +74,19 @@ export interface CommandDef<E extends EventSchemas, T extends TableDefs, S exten
   run(ctx: CommandContext<E, T>, args: SchemaOutput<S>): void;
 }
 
+/** A command as an upcaster sees it: its name and JSON args under one app version. */
+export interface CommandForm {
+  readonly name: string;
+  readonly args: unknown;
+}
+
+/**
+ * Turns a command issued under version `v` into its form under `v + 1`: rename it, reshape
+ * its args, or return it unchanged. Pure and deterministic, like every definition: the client
+ * and the server may both apply it, and must agree.
+ */
+export type CommandUpcaster = (command: CommandForm) => CommandForm;
+
 export interface AppSpec<
   E extends EventSchemas,
   T extends TableDefs,
@@ -82,6 +95,13 @@ export interface AppSpec<
   readonly name: string;
   /** The app's schema version; the server accepts `[minVersion, version]` (default: all). */
   readonly version?: number;
+  /**
+   * Upcasters by the version they upgrade from: `upcasters[1]` turns a version-1 command into
+   * its version-2 form. A missing step changes nothing. Commands kept in an outbox across an
+   * upgrade, and commands of clients still on an older accepted version, go through every
+   * step from their version to `version` before they run.
+   */
+  readonly upcasters?: Readonly<Record<number, CommandUpcaster>>;
   readonly events: E;
   readonly tables: T;
   readonly projections: ProjectionHandlers<E, T>;
@@ -131,7 +151,15 @@ export function defineApp<
   for (const [name, def] of Object.entries(spec.tables)) {
     if (typeof def.key !== 'string') throw new TypeError(`table ${name} needs a string key field`);
   }
-  return Object.freeze({ ...spec, version: spec.version ?? 1 });
+  const version = spec.version ?? 1;
+  if (!Number.isSafeInteger(version) || version < 1) throw new TypeError('an app version is an integer ≥ 1');
+  for (const from of Object.keys(spec.upcasters ?? {})) {
+    const step = Number(from);
+    if (!Number.isSafeInteger(step) || step < 1 || step >= version) {
+      throw new TypeError(`upcaster ${from} does not upgrade to a version up to ${version}`);
+    }
+  }
+  return Object.freeze({ ...spec, version });
 }
 
 /**

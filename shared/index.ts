@@ -10,7 +10,9 @@ export type {
   CommandArgs,
   CommandContext,
   CommandDef,
+  CommandForm,
   CommandName,
+  CommandUpcaster,
   EventSchemas,
   ProjectionHandlers,
   ProjectionTx,
@@ -49,3 +51,5 @@ export * as protocol from './protocol/index.ts';
 export { AUDIT_OUTCOMES, PROTOCOL_HEADER, PROTOCOL_VERSION } from './protocol/index.ts';
 export type { SchemaOutput, StandardSchemaV1, Validation } from './standard-schema.ts';
 export { validateSchema } from './standard-schema.ts';
+export type { UpcastResult } from './upcast-command.ts';
+export { upcastCommand } from './upcast-command.ts';

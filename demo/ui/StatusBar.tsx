@@ -72,6 +72,11 @@ export function StatusBar({ storageKey, storage }: StatusBarProps) {
           leader
         </span>
       )}
+      {storageNote(status) && (
+        <span className="error" data-testid="status-storage" data-storage={status.storage}>
+          {storageNote(status)}
+        </span>
+      )}
       {status.lastError && (
         <span className="error" data-testid="status-error" title={new Date(status.lastError.at).toLocaleString()}>
           {status.lastError.code}: {status.lastError.message}
@@ -79,4 +84,13 @@ export function StatusBar({ storageKey, storage }: StatusBarProps) {
       )}
     </div>
   );
+}
+
+/** Storage trouble the user must know of (G16), in a few words; null when storage is fine. */
+function storageNote(status: { storage: string; storageLost: boolean }): string | null {
+  if (status.storage === 'full') return 'storage full: new changes are refused';
+  if (status.storage === 'failed') return 'storage failing: new changes are refused';
+  if (status.storage === 'memory') return 'not persisted: changes live in this tab until synced';
+  if (status.storageLost) return 'local data was lost: unsynced changes on this device may be gone';
+  return null;
 }

@@ -35,6 +35,10 @@ export function fakeClient(): FakeClient {
     lastError: null,
     persisted: false,
     upgradeRequired: false,
+    storage: 'ok',
+    storageLost: false,
+    stale: [],
+    quarantined: [],
     leader: true,
   };
   let refusal: { code: string; message: string } | null = null;

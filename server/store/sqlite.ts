@@ -120,6 +120,8 @@ export function sqliteStore(options: { file: string }): SqliteEventStore {
       positions.set(clientId, expected);
     }
     const events: WireEvent[][] = [];
+    // One read and one write per client, not per command: a push is one client's commands.
+    const clients = new Map<string, { userId: string; lastSeq: number; stored: boolean }>();
     for (const o of request.outcomes) {
       let head = heads.get(o.scope) ?? q.head.get(o.scope)?.head ?? 0;
       const firstSeq = head + 1;
@@ -139,10 +141,14 @@ export function sqliteStore(options: { file: string }): SqliteEventStore {
       }
       heads.set(o.scope, head);
       events.push(stored);
-      const client = q.client.get(o.clientId);
-      if (!client) q.insertClient.run(o.clientId, o.userId, o.seq);
-      else if (client.user_id !== o.userId) throw new StoreConflict(`client ${o.clientId} belongs to another user`);
-      else q.setClientSeq.run(Math.max(client.last_seq, o.seq), o.clientId);
+      let client = clients.get(o.clientId);
+      if (!client) {
+        const row = q.client.get(o.clientId);
+        client = { userId: row?.user_id ?? o.userId, lastSeq: row?.last_seq ?? 0, stored: row !== undefined };
+        clients.set(o.clientId, client);
+      }
+      if (client.userId !== o.userId) throw new StoreConflict(`client ${o.clientId} belongs to another user`);
+      client.lastSeq = Math.max(client.lastSeq, o.seq);
       q.insertResult.run(
         o.clientId,
         o.seq,
@@ -164,7 +170,7 @@ export function sqliteStore(options: { file: string }): SqliteEventStore {
         o.clientId,
         o.userId,
         o.name,
-        JSON.stringify(o.args ?? null),
+        o.argsJson,
         o.seq,
         a.baseSeq,
         a.headSeq,
@@ -175,6 +181,10 @@ export function sqliteStore(options: { file: string }): SqliteEventStore {
         a.intervenedCount,
         JSON.stringify(a.intervened),
       );
+    }
+    for (const [clientId, client] of clients) {
+      if (client.stored) q.setClientSeq.run(client.lastSeq, clientId);
+      else q.insertClient.run(clientId, client.userId, client.lastSeq);
     }
     for (const [scope, head] of heads) q.setHead.run(scope, head);
     return { events, heads };

@@ -4,4 +4,5 @@ export * from './event.ts';
 export * from './health.ts';
 export * from './pull.ts';
 export * from './push.ts';
+export * from './snapshot.ts';
 export * from './version.ts';
