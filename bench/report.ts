@@ -38,3 +38,37 @@ export function progress(label: string, done: number, total: number): void {
     console.log(`bench: ${label} ${done}/${total}`);
   }
 }
+
+/** The median, min and max of some figures (one per run, or samples of one run). */
+export interface Summary {
+  readonly n: number;
+  readonly median: number;
+  readonly min: number;
+  readonly max: number;
+}
+
+export function summary(values: ReadonlyArray<number>): Summary {
+  const sorted = [...values].sort((a, b) => a - b);
+  return {
+    n: sorted.length,
+    median: quantile(sorted, 0.5),
+    min: sorted[0] ?? Number.NaN,
+    max: sorted.at(-1) ?? Number.NaN,
+  };
+}
+
+/** The `q` quantile of `values` (nearest rank). */
+export function quantile(values: ReadonlyArray<number>, q: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
+}
+
+/** "median of 3 runs; min … – max …", the spread text of a figure repeated over runs. */
+export function runsSpread(s: Summary, extra = ''): string {
+  return `median of ${s.n} runs; min ${format(s.min)} – max ${format(s.max)}${extra ? `; ${extra}` : ''}`;
+}
+
+export { format };
+
+/** What the run ran on, filled by the sections (browser, database versions) and printed with the tables. */
+export const environment = new Map<string, string>();

@@ -5,11 +5,12 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { serve } from '@hono/node-server';
 import Database from 'better-sqlite3';
+import { Hono } from 'hono';
 import { kanban } from '../demo/app.ts';
 import { demoAuth } from '../demo/auth.ts';
 import { createServer, sqliteStore } from '../server/index.ts';
 import type { PushCommand } from '../shared/index.ts';
-import { type BenchRow, printTable, progress } from './report.ts';
+import { type BenchRow, printTable, progress, runsSpread, summary } from './report.ts';
 
 const CLIENTS = 8;
 const SCOPES = 64;
@@ -24,24 +25,83 @@ const BATCHES_PER_CLIENT = 40;
  * over several scopes, through real HTTP on loopback. Beside it, the floor: raw better-sqlite3
  * appends of the same number of events, one transaction per batch, in the same run.
  */
-export async function benchServerPush(): Promise<string> {
+export async function benchServerPush(runs: number): Promise<string> {
   const dir = mkdtempSync(path.join(tmpdir(), 'weft-bench-'));
   try {
-    const pushed = await measurePush(path.join(dir, 'push.db'));
-    const floor = measureRawInserts(path.join(dir, 'raw.db'), CLIENTS * BATCHES_PER_CLIENT, BATCH);
+    const pushed: number[] = [];
+    const floors: number[] = [];
+    const hellos: number[] = [];
+    for (let r = 0; r < runs; r++) {
+      console.log(`bench: server push run ${r + 1}/${runs} ...`);
+      pushed.push(await measurePush(path.join(dir, `push-${r}.db`)));
+      floors.push(measureRawInserts(path.join(dir, `raw-${r}.db`), CLIENTS * BATCHES_PER_CLIENT, BATCH));
+      hellos.push(await measureHello());
+    }
+    const push = summary(pushed);
+    const floor = summary(floors);
+    const hello = summary(hellos);
     const rows: BenchRow[] = [
       {
+        what: 'floor: raw better-sqlite3 inserts, 1 transaction per 100',
+        value: floor.median,
+        unit: 'rows/s',
+        spread: runsSpread(floor),
+      },
+      {
+        what: `floor: Hono hello-world (@hono/node-server, ${HELLO_CLIENTS} keep-alive clients in this process)`,
+        value: hello.median,
+        unit: 'req/s',
+        spread: runsSpread(hello, 'published: ≈ 74k req/s'),
+      },
+      {
         what: `server push, SQLite, ${CLIENTS} clients × ${BATCHES_PER_CLIENT} batches of ${BATCH}, ${SCOPES} scopes`,
-        value: pushed,
+        value: push.median,
         unit: 'commands/s',
-        floor: { what: 'raw better-sqlite3 inserts, 1 transaction per 100', value: floor },
-        target: { text: '≥ 30,000/s and ≥ 0.25 × floor', met: pushed >= 30_000 && pushed >= 0.25 * floor },
+        spread: runsSpread(push, `${fmtRequests(push.median / BATCH)} push requests/s`),
+        floor: { what: 'raw better-sqlite3 inserts, 1 transaction per 100', value: floor.median },
+        target: {
+          text: '≥ 30,000/s and ≥ 0.25 × floor',
+          met: push.median >= 30_000 && push.median >= 0.25 * floor.median,
+        },
       },
     ];
     return printTable('Server (one node, SQLite)', rows);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+const HELLO_CLIENTS = 8;
+const HELLO_MS = 2000;
+
+/** Requests/s of a Hono hello-world on loopback: `HELLO_CLIENTS` loops of keep-alive fetches. */
+async function measureHello(): Promise<number> {
+  const hello = new Hono().get('/', (c) => c.text('Hello Hono!'));
+  const listener = await new Promise<ReturnType<typeof serve>>((resolve) => {
+    const s = serve({ fetch: hello.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
+  });
+  const url = `http://127.0.0.1:${(listener.address() as AddressInfo).port}/`;
+  try {
+    let count = 0;
+    const started = performance.now();
+    const until = started + HELLO_MS;
+    await Promise.all(
+      Array.from({ length: HELLO_CLIENTS }, async () => {
+        while (performance.now() < until) {
+          await (await fetch(url)).text();
+          count++;
+        }
+      }),
+    );
+    return count / ((performance.now() - started) / 1000);
+  } finally {
+    (listener as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
+    await new Promise<void>((resolve) => listener.close(() => resolve()));
+  }
+}
+
+function fmtRequests(n: number): string {
+  return Math.round(n).toLocaleString('en-US');
 }
 
 async function measurePush(file: string): Promise<number> {

@@ -79,6 +79,7 @@ const api: FloorWorkerApi = {
     const db = new Dexie('bench-floor-dexie', { chromeTransactionDurability: 'strict' });
     db.version(1).stores({ outbox: 'seq' });
     await db.open();
+    await db.table('outbox').clear(); // a later run's worker numbers its records from 1 again
     const times: number[] = [];
     for (let r = 0; r < runs; r++) {
       const rows = Array.from({ length: count }, () => record(nextSeq++));

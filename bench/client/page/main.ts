@@ -4,10 +4,14 @@
  * the steps; each opens what it needs under a database name of its own.
  */
 import * as Comlink from 'comlink';
+import { createStore, set } from 'idb-keyval';
 import { Replicache, TEST_LICENSE_KEY, type WriteTransaction } from 'replicache';
-import { createClient, type WeftClient } from '../../../client/index.ts';
+import { createClient, dexieStorage, type WeftClient } from '../../../client/index.ts';
 import { kanban } from '../../../demo/app.ts';
+import { progress } from '../../report.ts';
+import type { EngineWorkerApi } from './engine-worker.ts';
 import type { FloorWorkerApi } from './floor-worker.ts';
+import { cardsAt, HISTORY_COLUMNS, seedHistory } from './history.ts';
 
 type Kanban = WeftClient<typeof kanban>;
 
@@ -15,9 +19,9 @@ const now = () => performance.now();
 /** A wall-clock time comparable across tabs. */
 const epoch = () => performance.timeOrigin + performance.now();
 
-function openWeft(dbName: string, board = 'b1'): Promise<Kanban> {
+function openWeft(dbName: string, board = 'b1', url = location.origin): Promise<Kanban> {
   return createClient(kanban, {
-    url: location.origin, // the preview server proxies /v1 to the weft server
+    url, // the preview server proxies /v1 to the weft server
     scopes: [`board:${board}`],
     auth: 'demo:bench',
     dbName,
@@ -41,16 +45,34 @@ function addCards(weft: Kanban, from: number, count: number, columns: number, bo
   return runs;
 }
 
-/** Resolves once `weft` has nothing pending (every command confirmed by the server). */
-function settled(weft: Kanban): Promise<void> {
-  return new Promise((resolve) => {
-    const stop = weft.onStatus((status) => {
-      if (status.pending === 0) {
-        queueMicrotask(() => stop());
-        resolve();
-      }
-    });
+/** The stored head of each seeded database. */
+const heads = new Map<string, number>();
+
+/** A client on a seeded database, kept off the network: the fake history has no server. */
+async function openOffline(dbName: string, board: string): Promise<Kanban> {
+  await set(dbName, false, createStore('weft-preferences', 'online')); // as `setOnline(false)` keeps it
+  return openWeft(dbName, board, 'http://127.0.0.1:9');
+}
+
+function engineWorker() {
+  const worker = new Worker(new URL('./engine-worker.ts', import.meta.url), { type: 'module' });
+  return { worker, api: Comlink.wrap<EngineWorkerApi>(worker) };
+}
+
+/** Runs `work`, counting the long tasks (≥ 50 ms) the main thread had meanwhile. */
+async function watchLongTasks<T>(work: () => Promise<T>): Promise<{ result: T; longTasks: number; longestMs: number }> {
+  const tasks: number[] = [];
+  const observer = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) tasks.push(entry.duration);
   });
+  observer.observe({ type: 'longtask', buffered: false });
+  try {
+    const result = await work();
+    await new Promise((resolve) => setTimeout(resolve, 0)); // let the observer report
+    return { result, longTasks: tasks.length, longestMs: Math.max(0, ...tasks) };
+  } finally {
+    observer.disconnect();
+  }
 }
 
 const bench = {
@@ -84,8 +106,8 @@ const bench = {
   },
 
   /** weft, offline: execute → subscribe callback, sequential `applied`, `durable` alone. */
-  async weftLatency(runs: number, sequential: number, durables: number) {
-    const weft = await openWeft('bench-latency');
+  async weftLatency(dbName: string, runs: number, sequential: number, durables: number) {
+    const weft = await openWeft(dbName);
     await weft.setOnline(false);
     await seedBoard(weft, 1);
     let wanted = '';
@@ -174,31 +196,106 @@ const bench = {
     return { live, sequentialMs };
   },
 
-  /** Stores `count` server-confirmed events (addCard over `columns` columns of `board`) in `dbName`. */
-  async reopenPrepare(dbName: string, board: string, count: number, columns: number) {
-    const weft = await openWeft(dbName, board);
-    await weft.setOnline(true);
-    await seedBoard(weft, columns, board);
-    const chunk = 1000;
-    for (let from = 1; from <= count; from += chunk) {
-      const runs = addCards(weft, from, Math.min(chunk, count - from + 1), columns, board);
-      await Promise.all(runs.map((run) => run.durable));
-    }
-    await settled(weft);
-    const cards = (await weft.query({ table: 'cards', where: { boardId: board } })).length;
-    await weft.close();
-    return { cards };
+  /** Extends the bench history stored in `dbName` to `to` events (history.ts); returns the head. */
+  async seed(dbName: string, board: string, to: number) {
+    const from = heads.get(dbName) ?? 0;
+    const head = await seedHistory(dbName, board, from, to, (done, total) =>
+      progress(`seeding ${dbName} to ${to.toLocaleString('en-US')} events:`, done, total),
+    );
+    heads.set(dbName, head);
+    return head;
   },
 
-  /** Reopens `dbName` (a new worker, its storage) and runs the first query; ms to its rows. */
+  /**
+   * One growth step on a seeded database, offline: `pending` renames left pending, then
+   * `samples` sequential addCard executes (ms to `applied` and to `durable` each), then
+   * `reopens` reopens (a new worker, its storage, the rebase of what is pending) timed to the
+   * first query's rows. The outbox is emptied at the end, so the next step starts clean.
+   */
+  async growthStep(dbName: string, board: string, pending: number, samples: number, reopens: number) {
+    const weft = await openOffline(dbName, board);
+    const cards = Math.max(1, cardsAt(heads.get(dbName) ?? 0));
+    const pend = [];
+    for (let i = 0; i < pending; i++) {
+      pend.push(weft.execute('renameCard', { boardId: board, cardId: `c${i % cards}`, title: `pending ${i}` }));
+    }
+    await Promise.all(pend.map((run) => run.durable));
+    const applied: number[] = [];
+    const durable: number[] = [];
+    const tag = crypto.randomUUID().slice(0, 8);
+    for (let i = 0; i < samples; i++) {
+      const started = now();
+      const run = weft.execute('addCard', {
+        boardId: board,
+        cardId: `x${tag}-${i}`,
+        columnId: `col${i % HISTORY_COLUMNS}`,
+        title: `execute ${i}`,
+      });
+      await run.applied;
+      applied.push(now() - started);
+      await run.durable;
+      durable.push(now() - started);
+    }
+    await weft.close();
+    const reopen: number[] = [];
+    for (let r = 0; r < reopens; r++) reopen.push((await bench.reopen(dbName, board)).firstQueryMs);
+    const storage = dexieStorage({ name: dbName, tables: kanban.tables });
+    await storage.commit({ clearOutbox: true });
+    await storage.close();
+    return { applied, durable, reopen };
+  },
+
+  /** Reopens `dbName` offline (a new worker, its storage) and runs the first query; ms to its rows. */
   async reopen(dbName: string, board: string) {
     const started = now();
-    const weft = await openWeft(dbName, board);
+    const weft = await openOffline(dbName, board);
     const openMs = now() - started;
     const rows = await weft.query({ table: 'cards', where: { columnId: 'col0' } });
     const firstQueryMs = now() - started;
     await weft.close();
     return { openMs, firstQueryMs, rows: rows.length };
+  },
+
+  /**
+   * Rebase in the engine worker (engine-worker.ts): `pending` commands stay pending while the
+   * server sends `incoming` events of another client in one live message, `runs` times after
+   * one warm-up delivery; ms
+   * until a subscriber in the worker sees the rebased state, and until it is durable. The main
+   * thread watches for long tasks all the while.
+   */
+  async rebase(dbName: string, board: string, pending: number, incoming: number, runs: number) {
+    return watchLongTasks(async () => {
+      const { api, worker } = engineWorker();
+      try {
+        await api.open(dbName, board, heads.get(dbName) ?? 0);
+        await api.pend(pending);
+        await api.follow();
+        await api.deliver(incoming); // warm-up: the first delivery also compiles the apply path
+        const times = [];
+        for (let r = 0; r < runs; r++) times.push(await api.deliver(incoming));
+        heads.set(dbName, await api.close());
+        await api.clearOutbox(dbName);
+        return times;
+      } finally {
+        worker.terminate();
+      }
+    });
+  },
+
+  /** Catch-up in the engine worker: `count` server events pulled page by page into a fresh history. */
+  async catchUp(dbName: string, board: string, count: number) {
+    await bench.seed(dbName, board, HISTORY_COLUMNS + 1); // the board and its columns
+    return watchLongTasks(async () => {
+      const { api, worker } = engineWorker();
+      try {
+        await api.open(dbName, board, heads.get(dbName) ?? 0);
+        const times = await api.catchUp(count);
+        heads.set(dbName, await api.close());
+        return times;
+      } finally {
+        worker.terminate();
+      }
+    });
   },
 
   /** Second-tab steps: open (leader first), watch for `total` cards, burst `count` cards. */
