@@ -1,57 +1,29 @@
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BrowserContext, Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
 // biome-ignore lint/style/noRestrictedImports: an end-to-end test against the real kanban server
 import type { kanban } from '../demo/app.ts';
 import type { AuditResponse, PullResponse } from '../shared/index.ts';
-import { CHROMIUM_ARGS } from '../tests/support/chromium.ts';
 import { api } from '../tests/support/http.ts';
-import { type RunningServer, startServer, tempDir } from '../tests/support/server-process.ts';
 import type { WeftClient } from './create-client.ts';
-import { servePage } from './testing/browser/serve-page.ts';
+import { browserHarnessForFile } from './testing/browser/browser-harness.ts';
 
-const ARGS = [...CHROMIUM_ARGS];
 /** The test page's globals: its client, and what a test's callbacks collected. */
 type W = Window & { weft: WeftClient<typeof kanban>; seen: string[][]; rejected: string[] };
 
 const ARTIFACTS = path.resolve('test-results');
 
-let server: RunningServer;
-let page: { url: string; close(): Promise<void> };
-const temp = tempDir('weft-client-browser-');
-const contexts: BrowserContext[] = [];
-
-beforeAll(async () => {
+beforeAll(() => {
   mkdirSync(ARTIFACTS, { recursive: true });
-  server = await startServer(path.join(temp.dir, 'weft.db'));
-  page = await servePage(server.url);
 });
-
-afterAll(async () => {
-  await Promise.all(contexts.map((context) => context.close().catch(() => undefined)));
-  await page?.close();
-  await server?.stop();
-  temp.dispose();
-});
-
-/** A fresh browser profile: one client per database name in it. */
-async function browserProfile(): Promise<BrowserContext> {
-  const dir = mkdtempSync(path.join(temp.dir, 'chromium-'));
-  const context = await chromium.launchPersistentContext(dir, {
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: ARGS,
-  });
-  contexts.push(context);
-  return context;
-}
+const harness = browserHarnessForFile('weft-client-browser-');
 
 /** Opens the test page in `context` and waits for its client to open. */
 async function openPage(context: BrowserContext, params: Record<string, string>): Promise<Page> {
   const tab = await context.newPage();
   tab.on('pageerror', (error) => console.error('page error:', error));
-  await tab.goto(`${page.url}/?${new URLSearchParams(params)}`);
+  await tab.goto(`${harness.url}/?${new URLSearchParams(params)}`);
   await waitForClient(tab);
   return tab;
 }
@@ -61,9 +33,11 @@ async function waitForClient(tab: Page): Promise<void> {
 }
 
 const pull = (scope: string) =>
-  api(server.url, 'demo:alice').get<PullResponse>(`/v1/pull?scope=${encodeURIComponent(scope)}&after=0&limit=1000`);
+  api(harness.server.url, 'demo:alice').get<PullResponse>(
+    `/v1/pull?scope=${encodeURIComponent(scope)}&after=0&limit=1000`,
+  );
 const audit = (scope: string) =>
-  api(server.url, 'demo:alice').get<AuditResponse>(`/v1/audit?scope=${encodeURIComponent(scope)}&limit=1000`);
+  api(harness.server.url, 'demo:alice').get<AuditResponse>(`/v1/audit?scope=${encodeURIComponent(scope)}&limit=1000`);
 
 /** Every client's commands reached the server with seqs 1, 2, 3 … (no gap, none reused). */
 async function expectGapFreeSeqs(scope: string): Promise<void> {
@@ -77,7 +51,7 @@ async function expectGapFreeSeqs(scope: string): Promise<void> {
 
 describe('createClient in real Chromium (worker, IndexedDB, Web Locks)', () => {
   it('executes commands in the worker and the server confirms them', async () => {
-    const context = await browserProfile();
+    const context = await harness.profile();
     const tab = await openPage(context, { db: 'basic', board: 'b1' });
     const result = await tab.evaluate(async () => {
       const weft = (window as unknown as W).weft;
@@ -115,7 +89,7 @@ describe('createClient in real Chromium (worker, IndexedDB, Web Locks)', () => {
   });
 
   it('keeps every durable command across a reload, and sends it once back online', async () => {
-    const context = await browserProfile();
+    const context = await harness.profile();
     const tab = await openPage(context, { db: 'reload', board: 'b2' });
     await tab.evaluate(async () => {
       const weft = (window as unknown as W).weft;
@@ -151,7 +125,7 @@ describe('createClient in real Chromium (worker, IndexedDB, Web Locks)', () => {
   });
 
   it('shares one engine between tabs, and a second tab takes over when the leader closes', async () => {
-    const context = await browserProfile();
+    const context = await harness.profile();
     const first = await openPage(context, { db: 'tabs', board: 'b3' });
     const second = await openPage(context, { db: 'tabs', board: 'b3' });
     expect(await first.evaluate(() => (window as unknown as W).weft.status().leader)).toBe(true);
@@ -222,7 +196,7 @@ describe('createClient in real Chromium (worker, IndexedDB, Web Locks)', () => {
   });
 
   it('converges two offline browsers through the server, one losing a WIP conflict', async () => {
-    const [alice, bob] = await Promise.all([browserProfile(), browserProfile()]);
+    const [alice, bob] = await Promise.all([harness.profile(), harness.profile()]);
     const a = await openPage(alice, { db: 'board', board: 'b4', user: 'alice' });
     const b = await openPage(bob, { db: 'board', board: 'b4', user: 'bob' });
     await a.evaluate(async () => {

@@ -1,16 +1,14 @@
-import * as Comlink from 'comlink';
 import type { AnyApp, CommandArgs, CommandName, Row, RowOf, TableName } from '../shared/index.ts';
-import type { Accepted, ClientStatus } from './backend.ts';
+import type { ClientStatus } from './backend.ts';
 import { clientInput } from './client-input.ts';
 import type { RejectedRecord } from './client-storage.ts';
 import { ClosedError } from './closed-error.ts';
 import type { CommandUpdate } from './command-lifecycle.ts';
 import { deferred } from './deferred.ts';
+import { sessionPort, workerPort } from './engine-port.ts';
 import { CommandError, type Execution, toExecution } from './execution.ts';
 import type { Query } from './query.ts';
 import { reportError } from './report-error.ts';
-import { TabSession } from './tabs.ts';
-import type { WeftWorkerApi } from './worker.ts';
 
 export interface ClientOptions {
   /** The weft server's base URL, e.g. `https://sync.example.com`. */
@@ -90,7 +88,10 @@ export interface WeftClient<A extends AnyApp = AnyApp> {
  */
 export async function createClient<A extends AnyApp>(app: A, options: ClientOptions): Promise<WeftClient<A>> {
   const input = clientInput(app);
-  const port = options.worker ? await workerPort(options) : await sessionPort(app, options);
+  const { worker } = options;
+  const port = worker
+    ? await workerPort(typeof worker === 'function' ? worker() : worker, options)
+    : await sessionPort(app, options);
   let current: ClientStatus = port.initial;
   const statusListeners = new Set<(status: ClientStatus) => void>();
   const stopStatus = port.onStatus((status) => {
@@ -196,102 +197,6 @@ export async function createClient<A extends AnyApp>(app: A, options: ClientOpti
     },
   };
   return client as WeftClient<A>;
-}
-
-/** The engine's side as `createClient` uses it, whether it is a worker or on this thread. */
-interface Port {
-  readonly initial: ClientStatus;
-  submit(id: string, name: string, args: unknown, listener: (update: CommandUpdate) => void): Promise<Accepted>;
-  query(query: Query): Promise<Row[]>;
-  subscribe(query: Query, callback: (rows: Row[]) => void): Promise<() => void>;
-  onStatus(callback: (status: ClientStatus) => void): Promise<() => void>;
-  onRejected(callback: (rejection: RejectedRecord) => void): Promise<() => void>;
-  rejections(): Promise<RejectedRecord[]>;
-  dismiss(ids: string[]): Promise<void>;
-  setOnline(online: boolean): Promise<void>;
-  close(): Promise<void>;
-}
-
-async function workerPort(options: ClientOptions): Promise<Port> {
-  const worker = typeof options.worker === 'function' ? options.worker() : (options.worker as Worker);
-  const remote = Comlink.wrap<WeftWorkerApi>(worker);
-  const { auth } = options;
-  const config = { url: options.url, scopes: [...options.scopes], dbName: options.dbName };
-  let initial: ClientStatus;
-  try {
-    initial =
-      typeof auth === 'function'
-        ? await remote.open(
-            config,
-            Comlink.proxy(async () => auth()),
-          )
-        : await remote.open(auth === undefined ? config : { ...config, token: auth });
-  } catch (error) {
-    worker.terminate();
-    throw error;
-  }
-  // Every command's stages arrive on one channel and are routed here by command id.
-  const listeners = new Map<string, (update: CommandUpdate) => void>();
-  await remote.onUpdates(
-    Comlink.proxy((update: CommandUpdate) => {
-      const listener = listeners.get(update.id);
-      if (!listener) return;
-      if (update.stage !== 'durable') listeners.delete(update.id);
-      listener(update);
-    }),
-  );
-  // A remote unsubscribe is itself a proxy: call it, then free its port.
-  const local = async (made: Promise<Comlink.Remote<() => void>>) => {
-    const stop = await made;
-    return () => {
-      void stop().finally(() => stop[Comlink.releaseProxy]());
-    };
-  };
-  return {
-    initial,
-    submit: (id, name, args, listener) => {
-      listeners.set(id, listener);
-      return remote.submit(id, name, args).then(
-        (accepted) => {
-          if (!accepted.ok) listeners.delete(id); // refused by the engine: no stage will follow
-          return accepted;
-        },
-        (error: unknown) => {
-          listeners.delete(id);
-          throw error;
-        },
-      );
-    },
-    query: (query) => remote.query(query),
-    subscribe: (query, callback) => local(remote.subscribe(query, Comlink.proxy(callback)) as never),
-    onStatus: (callback) => local(remote.onStatus(Comlink.proxy(callback)) as never),
-    onRejected: (callback) => local(remote.onRejected(Comlink.proxy(callback)) as never),
-    rejections: () => remote.rejections(),
-    dismiss: (ids) => remote.dismiss(ids),
-    setOnline: (online) => remote.setOnline(online),
-    async close() {
-      await remote.close();
-      remote[Comlink.releaseProxy]();
-      worker.terminate();
-    },
-  };
-}
-
-async function sessionPort(app: AnyApp, options: ClientOptions): Promise<Port> {
-  const { url, scopes, auth, dbName } = options;
-  const session = await TabSession.open(app, { url, scopes, dbName, ...(auth === undefined ? {} : { auth }) });
-  return {
-    initial: session.status(),
-    submit: (id, name, args, listener) => session.submit(id, name, args, listener),
-    query: (query) => session.query(query),
-    subscribe: async (query, callback) => session.subscribe(query, callback),
-    onStatus: async (callback) => session.onStatus(callback),
-    onRejected: async (callback) => session.onRejected(callback),
-    rejections: () => session.rejections(),
-    dismiss: (ids) => session.dismiss(ids),
-    setOnline: (online) => session.setOnline(online),
-    close: () => session.close(),
-  };
 }
 
 function safely<T>(listener: (value: T) => void, value: T): void {

@@ -30,6 +30,12 @@ export interface DexieStorageOptions {
  * in the same database (not idb-keyval): they must vanish together with the outbox, or a new
  * database would reuse seqs under an old client id.
  *
+ * Confirmed events are stored in chunks, one record per scope and commit (`eventChunks`, keyed
+ * by the chunk's first `[scope+seq]`): IndexedDB costs about as much per record as per
+ * transaction, and a catch-up page of 1,000 events is then one put, not 1,000. Databases of
+ * version 1 keep their events one per record in `events`; `readEvents` reads both, so opening
+ * such a database moves nothing.
+ *
  * Projection rows share one `rows` store keyed by `[table+scope+key]`. Each row carries `ix`,
  * one string per declared index (`canonicalJson([table, scope, field, value])`), under a
  * multi-entry index: any JSON value can be looked up, and a read by index touches only
@@ -57,13 +63,22 @@ interface StoredRow {
   readonly ix: string[];
 }
 
+/** Consecutive confirmed events of one scope, written by one commit; `seq` is the first one's. */
+interface EventChunk {
+  readonly scope: string;
+  readonly seq: number;
+  readonly events: WireEvent[];
+}
+
 interface MetaRow {
   readonly key: string;
   readonly value: unknown;
 }
 
 class WeftDexie extends Dexie {
+  /** Version 1's events, one per record: read, never written. */
   events!: Table<WireEvent, [string, number]>;
+  eventChunks!: Table<EventChunk, [string, number]>;
   outbox!: Table<OutboxRecord, number>;
   rows!: Table<StoredRow, [string, string, string]>;
   cursors!: Table<{ scope: string; seq: number }, string>;
@@ -94,6 +109,8 @@ class DexieStorage implements ClientStorage {
       settled: 'id, [status+seq]',
       meta: 'key',
     });
+    // Version 2 adds the chunked event store; version 1's events stay where they are (see above).
+    this.#db.version(2).stores({ eventChunks: '[scope+seq]' });
   }
 
   async load({ scopes, newClientId }: LoadRequest): Promise<StoredState> {
@@ -152,36 +169,115 @@ class DexieStorage implements ClientStorage {
   }
 
   async readEvents(scope: string): Promise<WireEvent[]> {
-    return this.#db.events.where('[scope+seq]').between([scope, Dexie.minKey], [scope, Dexie.maxKey]).toArray();
+    const db = this.#db;
+    const range = [
+      [scope, Dexie.minKey],
+      [scope, Dexie.maxKey],
+    ] as const;
+    const [single, chunks] = await db.transaction('r', [db.events, db.eventChunks], () =>
+      Promise.all([
+        db.events
+          .where('[scope+seq]')
+          .between(...range)
+          .toArray(),
+        db.eventChunks
+          .where('[scope+seq]')
+          .between(...range)
+          .toArray(),
+      ]),
+    );
+    // By seq, the later chunk winning: as a put by `[scope+seq]` of the same event would.
+    const bySeq = new Map<number, WireEvent>();
+    for (const event of single) bySeq.set(event.seq, event);
+    for (const chunk of chunks) for (const event of chunk.events) bySeq.set(event.seq, event);
+    return [...bySeq.values()].sort((a, b) => a.seq - b.seq);
   }
 
   async commit(change: StorageCommit): Promise<void> {
+    const inDexie = () => this.#commitInDexie(change);
+    // The retry after a lost connection goes through Dexie, which reopens by itself as well.
+    if (!change.resetScopes?.length && pruneMark(change.settled) === 0)
+      await this.#reconnecting(() => this.#commitNative(change), inDexie);
+    else await this.#reconnecting(inDexie);
+  }
+
+  async #commitInDexie(change: StorageCommit): Promise<void> {
     const db = this.#db;
-    await this.#reconnecting(() =>
-      db.transaction('rw', [db.events, db.rows, db.cursors, db.outbox, db.meta, db.settled], async () => {
-        for (const scope of change.resetScopes ?? []) {
-          await db.events.where('[scope+seq]').between([scope, Dexie.minKey], [scope, Dexie.maxKey]).delete();
-          await db.rows.where('scope').equals(scope).delete();
-          await db.cursors.delete(scope);
-          await db.meta.delete(scopeMetaKey(scope));
+    const stores = [db.events, db.eventChunks, db.rows, db.cursors, db.outbox, db.meta, db.settled];
+    await db.transaction('rw', stores, async () => {
+      for (const scope of change.resetScopes ?? []) {
+        await db.events.where('[scope+seq]').between([scope, Dexie.minKey], [scope, Dexie.maxKey]).delete();
+        await db.eventChunks.where('[scope+seq]').between([scope, Dexie.minKey], [scope, Dexie.maxKey]).delete();
+        await db.rows.where('scope').equals(scope).delete();
+        await db.cursors.delete(scope);
+        await db.meta.delete(scopeMetaKey(scope));
+      }
+      const metas = Object.entries(change.scopeMeta ?? {}).map(([scope, value]) => ({
+        key: scopeMetaKey(scope),
+        value,
+      }));
+      if (metas.length) await db.meta.bulkPut(metas);
+      if (change.events?.length) await db.eventChunks.bulkPut(eventChunks(change.events));
+      if (change.rows?.length) await this.#writeRows(change.rows);
+      const cursors = Object.entries(change.cursors ?? {}).map(([scope, seq]) => ({ scope, seq }));
+      if (cursors.length) await db.cursors.bulkPut(cursors);
+      if (change.clearOutbox) await db.outbox.clear();
+      if (change.trim?.length) await db.outbox.bulkDelete([...change.trim]);
+      if (change.outbox?.length) await db.outbox.bulkPut([...change.outbox]);
+      if (change.lastSeq !== undefined) await db.meta.put({ key: 'lastSeq', value: change.lastSeq });
+      if (change.settled?.length) await this.#writeSettled(change.settled);
+      if (change.dismiss?.length) await db.settled.bulkDelete([...change.dismiss]);
+    });
+  }
+
+  /**
+   * `commit` on the native transaction (Dexie's escape hatch), for every commit but the rare ones
+   * that delete by range (a scope reset, a settled-record prune). The hot paths are an outbox
+   * append and a confirmed batch: a Dexie transaction adds its promise zone and one wrapped
+   * request per bulk call, about as much as the transaction itself costs when it holds one
+   * command. Same stores, same keys, same order of parts, same strict durability: the data
+   * written is exactly what the Dexie path writes, so either path reads it back.
+   */
+  async #commitNative(change: StorageCommit): Promise<void> {
+    const stores = touchedStores(change);
+    if (stores.length === 0) return;
+    const tx = (await this.#backend()).transaction(stores, 'readwrite', { durability: 'strict' });
+    const done = completion(tx);
+    try {
+      const store = (name: StoreName) => tx.objectStore(name);
+      for (const [scope, value] of Object.entries(change.scopeMeta ?? {})) {
+        store('meta').put({ key: scopeMetaKey(scope), value });
+      }
+      for (const chunk of eventChunks(change.events ?? [])) store('eventChunks').put(chunk);
+      if (change.rows?.length) {
+        const rows = store('rows');
+        for (const { table, scope, key, row } of change.rows) {
+          if (row) rows.put({ table, scope, key, row, ix: this.#indexEntries(table, scope, row) });
+          else rows.delete([table, scope, key]);
         }
-        const metas = Object.entries(change.scopeMeta ?? {}).map(([scope, value]) => ({
-          key: scopeMetaKey(scope),
-          value,
-        }));
-        if (metas.length) await db.meta.bulkPut(metas);
-        if (change.events?.length) await db.events.bulkPut([...change.events]);
-        if (change.rows?.length) await this.#writeRows(change.rows);
-        const cursors = Object.entries(change.cursors ?? {}).map(([scope, seq]) => ({ scope, seq }));
-        if (cursors.length) await db.cursors.bulkPut(cursors);
-        if (change.clearOutbox) await db.outbox.clear();
-        if (change.trim?.length) await db.outbox.bulkDelete([...change.trim]);
-        if (change.outbox?.length) await db.outbox.bulkPut([...change.outbox]);
-        if (change.lastSeq !== undefined) await db.meta.put({ key: 'lastSeq', value: change.lastSeq });
-        if (change.settled?.length) await this.#writeSettled(change.settled);
-        if (change.dismiss?.length) await db.settled.bulkDelete([...change.dismiss]);
-      }),
-    );
+      }
+      for (const [scope, seq] of Object.entries(change.cursors ?? {})) store('cursors').put({ scope, seq });
+      if (change.clearOutbox) store('outbox').clear();
+      for (const seq of change.trim ?? []) store('outbox').delete(seq);
+      for (const record of change.outbox ?? []) store('outbox').put(record);
+      if (change.lastSeq !== undefined) store('meta').put({ key: 'lastSeq', value: change.lastSeq });
+      for (const record of change.settled ?? []) store('settled').put(record);
+      for (const id of change.dismiss ?? []) store('settled').delete(id);
+    } catch (error) {
+      // A put that throws (a value IndexedDB cannot clone) leaves the transaction open: abort it,
+      // so nothing of this commit is written.
+      tx.abort();
+      await done.catch(() => undefined);
+      throw error;
+    }
+    await done;
+  }
+
+  /** The open native connection; opened again if the browser closed it (see `#reconnecting`). */
+  async #backend(): Promise<IDBDatabase> {
+    if (this.#closed) throw new Dexie.DatabaseClosedError('the storage is closed');
+    if (!this.#db.isOpen()) await this.#db.open();
+    return this.#db.backendDB();
   }
 
   async persist(): Promise<boolean> {
@@ -202,16 +298,17 @@ class DexieStorage implements ClientStorage {
    * Runs one transaction; when the browser dropped the connection under it ("The database
    * connection is closing", WebKit's "Connection to Indexed Database server lost"), drops the
    * handle, reopens and runs it once more. A second failure is thrown: never a silent drop.
-   * Running a transaction twice is safe: `load` and `commit` put and delete by key.
+   * Running a transaction twice is safe: `load` and `commit` put and delete by key. `retry`
+   * is the second try, when it differs from the first.
    */
-  async #reconnecting<T>(run: () => Promise<T>): Promise<T> {
+  async #reconnecting<T>(run: () => Promise<T>, retry: () => Promise<T> = run): Promise<T> {
     try {
       return await run();
     } catch (error) {
       if (this.#closed || !isConnectionLost(error)) throw error;
       this.#db.close({ disableAutoOpen: false });
       await this.#db.open();
-      return run();
+      return retry();
     }
   }
 
@@ -228,9 +325,8 @@ class DexieStorage implements ClientStorage {
 
   async #writeSettled(records: ReadonlyArray<SettledRecord>): Promise<void> {
     await this.#db.settled.bulkPut([...records]);
-    // Prune once per hundred confirmations (seqs are consecutive), not on every commit.
-    const mark = records.find((record) => record.status === 'confirmed' && record.seq % 100 === 0)?.seq ?? 0;
-    if (mark > CONFIRMED_RECORDS_KEPT) {
+    const mark = pruneMark(records);
+    if (mark > 0) {
       await this.#db.settled
         .where('[status+seq]')
         .between(['confirmed', Dexie.minKey], ['confirmed', mark - CONFIRMED_RECORDS_KEPT])
@@ -260,7 +356,61 @@ function scopeMetaKey(scope: string): string {
 }
 
 function indexEntry(table: string, scope: string, field: string, value: unknown): string {
-  return canonicalJson([table, scope, field, value ?? null]);
+  // For a primitive, canonicalJson is JSON.stringify: skip its per-element recursion (this
+  // runs once per index per row written).
+  return typeof value === 'object' && value !== null
+    ? canonicalJson([table, scope, field, value])
+    : JSON.stringify([table, scope, field, value ?? null]);
+}
+
+type StoreName = 'eventChunks' | 'rows' | 'cursors' | 'outbox' | 'meta' | 'settled';
+
+/** A commit's events as chunks: one per scope, in the order given (the port's callers give seq order). */
+function eventChunks(events: ReadonlyArray<WireEvent>): EventChunk[] {
+  const byScope = new Map<string, WireEvent[]>();
+  for (const event of events) {
+    const list = byScope.get(event.scope);
+    if (list) list.push(event);
+    else byScope.set(event.scope, [event]);
+  }
+  return [...byScope].map(([scope, list]) => ({
+    scope,
+    seq: list.reduce((first, e) => Math.min(first, e.seq), Number.POSITIVE_INFINITY),
+    events: list,
+  }));
+}
+
+/** The object stores a commit writes: the native transaction locks only those. */
+function touchedStores(change: StorageCommit): StoreName[] {
+  const stores: StoreName[] = [];
+  if (change.events?.length) stores.push('eventChunks');
+  if (change.rows?.length) stores.push('rows');
+  if (Object.keys(change.cursors ?? {}).length) stores.push('cursors');
+  if (change.clearOutbox || change.trim?.length || change.outbox?.length) stores.push('outbox');
+  if (change.lastSeq !== undefined || Object.keys(change.scopeMeta ?? {}).length) stores.push('meta');
+  if (change.settled?.length || change.dismiss?.length) stores.push('settled');
+  return stores;
+}
+
+/**
+ * The seq up to which to prune confirmed records, or 0: once per hundred confirmations (seqs
+ * are consecutive), not on every commit.
+ */
+function pruneMark(records: ReadonlyArray<SettledRecord> = []): number {
+  const mark = records.find((record) => record.status === 'confirmed' && record.seq % 100 === 0)?.seq ?? 0;
+  return mark > CONFIRMED_RECORDS_KEPT ? mark : 0;
+}
+
+/** Resolves when the transaction commits; rejects with why it aborted. */
+function completion(tx: IDBTransaction): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let failed: DOMException | null = null;
+    tx.onerror = (event) => {
+      failed ??= (event.target as IDBRequest | null)?.error ?? null;
+    };
+    tx.oncomplete = () => resolve();
+    tx.onabort = () => reject(failed ?? tx.error ?? new DOMException('the transaction was aborted', 'AbortError'));
+  });
 }
 
 function compact<T>(values: ReadonlyArray<T | undefined>): T[] {

@@ -28,8 +28,6 @@ export interface EngineOptions<A extends AnyApp> {
   readonly random?: () => number;
   /** Command and client ids; defaults to `crypto.randomUUID()`. */
   readonly newId?: () => string;
-  /** Runs a callback in a later macrotask: the group-commit window. Defaults to a 0 ms timer. */
-  readonly schedule?: (run: () => void) => void;
   readonly syncOptions?: Omit<SyncOptions, 'clock' | 'random'>;
   /**
    * Set (to the reason) when `storage` is the in-memory fallback because IndexedDB could not be
@@ -96,7 +94,6 @@ export class Engine<A extends AnyApp = AnyApp> {
       ...openingStatus(options.memoryFallback, lost, clock.now()),
     });
     const writer = new StorageWriter(options.storage, {
-      schedule: options.schedule ?? ((run) => clock.setTimeout(run, 0)),
       clock,
       random,
       ...reportStorageFailures(status, clock),

@@ -3,6 +3,13 @@ import type { FromLeader, LeaderCall, TabMessage } from './tabs-protocol.ts';
 import { tabLock } from './tabs-protocol.ts';
 
 /**
+ * Status broadcasts are paced to one a frame: a change goes out at once, later ones within
+ * the frame go out together at its end. A burst of commands changes `pending` each time, and
+ * a BroadcastChannel message costs far more than the command itself.
+ */
+const STATUS_PACE_MS = 16;
+
+/**
  * The leader tab's side of the tab protocol: serves the followers' calls and subscriptions
  * with the engine's backend, and broadcasts status changes and rejections to every tab. A
  * follower that dies (its tab lock is released) loses its subscriptions here too.
@@ -17,6 +24,9 @@ export class LeaderService {
   readonly #detach: Array<() => void> = [];
   readonly #abort = new AbortController();
   #status: Parameters<Parameters<Backend['onStatus']>[0]>[0] | null = null;
+  /** The status changed since it was last broadcast. */
+  #statusDirty = false;
+  #statusTimer: ReturnType<typeof setTimeout> | null = null;
   #stopped = false;
 
   /** `id` names this leader (tab and engine epoch); `scopes` are those its engine syncs. */
@@ -34,7 +44,9 @@ export class LeaderService {
       this.#backend.onStatus((status) => {
         const first = this.#status === null;
         this.#status = status;
-        if (!first) this.#post({ kind: 'status', leader: this.#id, status });
+        if (first) return;
+        this.#statusDirty = true;
+        if (this.#statusTimer === null) this.#sendStatus();
       }),
       this.#backend.onRejected((rejection) => this.#post({ kind: 'rejected', leader: this.#id, rejection })),
     );
@@ -84,6 +96,7 @@ export class LeaderService {
   stop(): void {
     this.#stopped = true;
     this.#abort.abort();
+    if (this.#statusTimer !== null) clearTimeout(this.#statusTimer);
     for (const detach of this.#detach.splice(0)) detach();
     for (const tab of [...this.#followers.keys()]) this.#drop(tab);
   }
@@ -92,9 +105,22 @@ export class LeaderService {
     if (this.#status) this.#post({ kind: 'leader', leader: this.#id, status: this.#status, scopes: this.#scopes });
   }
 
+  /** Broadcasts the status if it changed, then holds the next broadcast for a frame. */
+  #sendStatus(): void {
+    if (!this.#statusDirty || this.#status === null) return;
+    this.#statusDirty = false;
+    this.#post({ kind: 'status', leader: this.#id, status: this.#status });
+    if (this.#statusTimer !== null) clearTimeout(this.#statusTimer);
+    this.#statusTimer = setTimeout(() => {
+      this.#statusTimer = null;
+      this.#sendStatus();
+    }, STATUS_PACE_MS);
+  }
+
   async #serve(to: string, callId: number, call: LeaderCall): Promise<void> {
     try {
       const value = await this.#run(to, call);
+      this.#sendStatus(); // a follower's status is never older than the answers it gets
       this.#post({ kind: 'reply', to, callId, ok: true, value });
     } catch (error) {
       const { name, message } = error instanceof Error ? error : new Error(String(error));
@@ -110,7 +136,10 @@ export class LeaderService {
           call.id,
           call.name,
           call.args,
-          (update) => this.#post({ kind: 'command', to, update }),
+          (update) => {
+            this.#sendStatus();
+            this.#post({ kind: 'command', to, update });
+          },
           call.resubmit,
         );
       case 'query':

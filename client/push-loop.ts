@@ -39,6 +39,8 @@ export class PushLoop {
   #limit: number;
   /** Desync answers in a row: the second backs off. */
   #desyncs = 0;
+  /** In a backoff sleep, which only `stop`, going online or the timer ends. */
+  #backingOff = false;
   /** The server's limits as its `413` answers taught them (commands per push, body bytes). */
   #countCap = Number.POSITIVE_INFINITY;
   #bytesCap = Number.POSITIVE_INFINITY;
@@ -68,9 +70,14 @@ export class PushLoop {
     await this.#loop;
   }
 
-  /** New commands are durable, or (`fresh`) the network came back: stop waiting. */
+  /**
+   * New commands are durable, or (`fresh`) the network came back: stop waiting. Only a fresh
+   * wake cuts a backoff short: a command made durable while the server is unreachable joins the
+   * next attempt, so typing offline does not send a request per command.
+   */
   wake(fresh = false): void {
     if (fresh) this.#attempt = 0;
+    else if (this.#backingOff) return;
     this.#waker.wake();
   }
 
@@ -189,6 +196,11 @@ export class PushLoop {
 
   async #backoff(): Promise<void> {
     this.#attempt++;
-    await this.#waker.sleep(backoffDelay(this.#attempt, this.#options.random, this.#options.backoff));
+    this.#backingOff = true;
+    try {
+      await this.#waker.sleep(backoffDelay(this.#attempt, this.#options.random, this.#options.backoff));
+    } finally {
+      this.#backingOff = false;
+    }
   }
 }

@@ -2,58 +2,29 @@
  * Honest storage failure in real Chromium (TEST-PLAN S01, S03, S04; G16): the test page's
  * client in its module worker on real IndexedDB, against the real server over HTTP.
  */
-import { mkdtempSync } from 'node:fs';
 import path from 'node:path';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BrowserContext, Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 // biome-ignore lint/style/noRestrictedImports: an end-to-end test against the real kanban server
 import type { kanban } from '../demo/app.ts';
 import type { AuditResponse, PullResponse } from '../shared/index.ts';
-import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../tests/support/chromium.ts';
 import { api } from '../tests/support/http.ts';
-import { type RunningServer, startServer, tempDir } from '../tests/support/server-process.ts';
 import type { WeftClient } from './create-client.ts';
-import { servePage } from './testing/browser/serve-page.ts';
+import { browserHarnessForFile } from './testing/browser/browser-harness.ts';
 
 type W = Window & { weft: WeftClient<typeof kanban> };
 
-let server: RunningServer;
-let page: { url: string; close(): Promise<void> };
-const temp = tempDir('weft-storage-browser-');
-const contexts: BrowserContext[] = [];
-
-beforeAll(async () => {
-  server = await startServer(path.join(temp.dir, 'weft.db'));
-  page = await servePage(server.url);
-});
-
-afterAll(async () => {
-  await Promise.all(contexts.map((context) => context.close().catch(() => undefined)));
-  await page?.close();
-  await server?.stop();
-  temp.dispose();
-});
-
-async function browserProfile(): Promise<BrowserContext> {
-  const dir = mkdtempSync(path.join(temp.dir, 'chromium-'));
-  const context = await chromium.launchPersistentContext(dir, {
-    executablePath: CHROMIUM_PATH,
-    headless: true,
-    args: [...CHROMIUM_ARGS],
-  });
-  contexts.push(context);
-  return context;
-}
+const harness = browserHarnessForFile('weft-storage-browser-');
 
 async function openPage(context: BrowserContext, params: Record<string, string>): Promise<Page> {
   const tab = await context.newPage();
   tab.on('pageerror', (error) => console.error('page error:', error));
-  await tab.goto(`${page.url}/?${new URLSearchParams(params)}`);
+  await tab.goto(`${harness.url}/?${new URLSearchParams(params)}`);
   await tab.waitForFunction(() => (window as unknown as W).weft !== undefined, undefined, { timeout: 30_000 });
   return tab;
 }
 
-const alice = () => api(server.url, 'demo:alice');
+const alice = () => api(harness.server.url, 'demo:alice');
 const pull = (scope: string) =>
   alice().get<PullResponse>(`/v1/pull?scope=${encodeURIComponent(scope)}&after=0&limit=1000`);
 const audit = (scope: string) => alice().get<AuditResponse>(`/v1/audit?scope=${encodeURIComponent(scope)}&limit=1000`);
@@ -69,12 +40,12 @@ async function board(tab: Page, boardId: string): Promise<void> {
 
 describe('storage failures in real Chromium', () => {
   it('S01: on a full origin a command is refused with storage_full, its effect undone, and works again once space frees', async () => {
-    const context = await browserProfile();
+    const context = await harness.profile();
     // A tiny quota, set before the app opens its database (Chromium applies it to databases
     // opened afterwards), from a page of the origin that runs no app.
-    const origin = new URL(page.url).origin;
+    const origin = new URL(harness.url).origin;
     const bystander = await context.newPage();
-    await bystander.goto(`${page.url}/main.ts`);
+    await bystander.goto(`${harness.url}/main.ts`);
     const cdp = await context.newCDPSession(bystander);
     await cdp.send('Storage.overrideQuotaForOrigin', { origin, quotaSize: 2 * 1024 * 1024 });
     const tab = await openPage(context, { db: 'quota', board: 'q1' });
@@ -161,7 +132,7 @@ describe('storage failures in real Chromium', () => {
   });
 
   it('S03: the database deleted between two sessions comes back from the server, as a new client, with a warning', async () => {
-    const context = await browserProfile();
+    const context = await harness.profile();
     const first = await openPage(context, { db: 'evict', board: 'e1' });
     await board(first, 'e1');
     await first.evaluate(async () => {
@@ -175,7 +146,7 @@ describe('storage failures in real Chromium', () => {
     await first.close();
     // The app is closed: evict its database from a page of the same origin that runs no app.
     const bystander = await context.newPage();
-    await bystander.goto(`${page.url}/main.ts`);
+    await bystander.goto(`${harness.url}/main.ts`);
     const deleted = await bystander.evaluate(
       () =>
         new Promise<string>((resolve) => {
@@ -214,7 +185,7 @@ describe('storage failures in real Chromium', () => {
   });
 
   it('S04: where IndexedDB refuses to open, the worker keeps commands in memory, flagged, and durable waits for the server', async () => {
-    const context = await browserProfile();
+    const context = await harness.profile();
     // Firefox's private mode refuses IndexedDB like this; the patch runs in the worker, first.
     await context.route(/\/worker\.ts/, async (route) => {
       const response = await route.fetch();

@@ -26,7 +26,6 @@ function setup(commit?: (change: StorageCommit) => Promise<void>) {
   };
   const errors: unknown[] = [];
   const writer = new StorageWriter(storage, {
-    schedule: (run) => setTimeout(run, 0),
     clock: systemClock,
     random: () => 0,
     onError: (error) => errors.push(error),

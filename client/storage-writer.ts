@@ -5,8 +5,6 @@ import { describeStorageError } from './storage-error.ts';
 export { describeStorageError } from './storage-error.ts';
 
 export interface StorageWriterOptions {
-  /** Runs a callback in a later macrotask: the group-commit window. */
-  readonly schedule: (run: () => void) => void;
   readonly clock: Clock;
   readonly random: () => number;
   /**
@@ -33,10 +31,10 @@ interface Job {
 
 /**
  * The engine's one path to storage. Commits run one at a time in the order they were asked
- * for, so the database only ever holds states the engine's memory went through. Outbox appends
- * of the same macrotask share one transaction (group commit), and appends made while a
- * transaction runs join the next one, so durability costs one transaction per frame, not per
- * command.
+ * for, so the database only ever holds states the engine's memory went through. An idle writer
+ * starts a commit in a microtask, so the appends of the same task share it and a lone command
+ * waits for no timer; appends made while a transaction runs join the next one (group commit),
+ * so a burst costs one transaction per commit time (about a millisecond), not one per command.
  *
  * A failed commit is retried with backoff before anything queued after it, a few times
  * (`attempts`), then the writer gives up on it without a retry storm:
@@ -124,7 +122,7 @@ export class StorageWriter {
     }
     if (this.#scheduled) return;
     this.#scheduled = true;
-    this.#options.schedule(() => {
+    queueMicrotask(() => {
       this.#scheduled = false;
       if (this.#draining === null) this.#draining = this.#drain();
     });

@@ -1,12 +1,11 @@
 import type { BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   expectCleanLog,
   runSeed,
   seededRandom,
-  startTabsHarness,
-  type TabsHarness,
   type TabsWindow,
+  tabsHarnessForFile,
   waitForClient,
 } from './testing/browser/tabs-harness.ts';
 
@@ -17,15 +16,7 @@ import {
  * samples the Web Locks all along.
  */
 
-let harness: TabsHarness;
-
-beforeAll(async () => {
-  harness = await startTabsHarness('weft-tabs-failover-');
-});
-
-afterAll(async () => {
-  await harness?.stop();
-});
+const harness = tabsHarnessForFile('weft-tabs-failover-');
 
 const ROUNDS = 6;
 const KINDS = ['kill', 'reload', 'freeze'] as const;

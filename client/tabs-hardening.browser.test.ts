@@ -1,6 +1,6 @@
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTabsHarness, type TabsHarness, type TabsWindow } from './testing/browser/tabs-harness.ts';
+import { describe, expect, it } from 'vitest';
+import { type TabsWindow, tabsHarnessForFile } from './testing/browser/tabs-harness.ts';
 
 /**
  * The tab protocol against bad neighbours and odd lifecycles, in real Chromium: malformed
@@ -8,15 +8,7 @@ import { startTabsHarness, type TabsHarness, type TabsWindow } from './testing/b
  * different scopes than their leader.
  */
 
-let harness: TabsHarness;
-
-beforeAll(async () => {
-  harness = await startTabsHarness('weft-tabs-hardening-');
-});
-
-afterAll(async () => {
-  await harness?.stop();
-});
+const harness = tabsHarnessForFile('weft-tabs-hardening-');
 
 const board = (tab: Page, boardId: string, cards: string[] = []) =>
   tab.evaluate(
@@ -30,6 +22,20 @@ const board = (tab: Page, boardId: string, cards: string[] = []) =>
       await Promise.all(runs.map((run) => run.confirmed));
     },
     { boardId, cards },
+  );
+
+/** Adds card `cardId` to the board's `todo` column from `tab`, and waits until the server confirmed it. */
+const addCard = (tab: Page, boardId: string, cardId: string, title = cardId) =>
+  tab.evaluate(
+    async ({ boardId, cardId, title }) => {
+      await (window as unknown as TabsWindow).weft.execute('addCard', {
+        boardId,
+        cardId,
+        columnId: `${boardId}-todo`,
+        title,
+      }).confirmed;
+    },
+    { boardId, cardId, title },
   );
 
 /** Polls `predicate` in the page until it holds (an async predicate, which `waitForFunction` would not await). */
@@ -62,14 +68,7 @@ describe('tab protocol hardening (real Chromium)', () => {
       page.sniffed = sniffed;
       new BroadcastChannel('weft:garbage').onmessage = (event) => sniffed.push(event.data);
     });
-    await follower.evaluate(async () => {
-      await (window as unknown as TabsWindow).weft.execute('addCard', {
-        boardId: 'g1',
-        cardId: 'once',
-        columnId: 'g1-todo',
-        title: 'once',
-      }).confirmed;
-    });
+    await addCard(follower, 'g1', 'once');
     const garbage = await follower.evaluate(() => {
       const page = window as unknown as TabsWindow;
       type Call = { kind: string; to: string; call: { method: string; args: unknown } };
@@ -120,14 +119,7 @@ describe('tab protocol hardening (real Chromium)', () => {
       [follower, 'after-follower'],
       [leader, 'after-leader'],
     ] as const) {
-      await tab.evaluate(async (cardId) => {
-        await (window as unknown as TabsWindow).weft.execute('addCard', {
-          boardId: 'g1',
-          cardId,
-          columnId: 'g1-todo',
-          title: cardId,
-        }).confirmed;
-      }, cardId);
+      await addCard(tab, 'g1', cardId);
     }
     const events = await harness.stream('board:g1');
     const added = events.filter((event) => event.type === 'cardAdded');
@@ -272,14 +264,7 @@ describe('tab protocol hardening (real Chromium)', () => {
       bob,
       async () => (await (window as unknown as TabsWindow).weft.query({ table: 'columns' })).length === 1,
     );
-    await bob.evaluate(async () => {
-      await (window as unknown as TabsWindow).weft.execute('addCard', {
-        boardId: 'sb',
-        cardId: 'sb-bob',
-        columnId: 'sb-todo',
-        title: 'from bob',
-      }).confirmed;
-    });
+    await addCard(bob, 'sb', 'sb-bob', 'from bob');
     await b.waitForFunction(
       () => ((window as unknown as TabsWindow).seen as string[][]).at(-1)?.includes('sb-bob'),
       undefined,
@@ -299,14 +284,7 @@ describe('tab protocol hardening (real Chromium)', () => {
     const c = await harness.open(context, { db: 'scopes', board: 'sa' });
     expect(await leaderOf(c)).toBe(false);
     expect(await cardIds(c)).toEqual(['sa-1']);
-    await c.evaluate(async () => {
-      await (window as unknown as TabsWindow).weft.execute('addCard', {
-        boardId: 'sa',
-        cardId: 'sa-2',
-        columnId: 'sa-todo',
-        title: 'sa-2',
-      }).confirmed;
-    });
+    await addCard(c, 'sa', 'sa-2');
     expect(await cardIds(c)).toEqual(['sa-1', 'sa-2']);
     expect(await cardIds(b)).toEqual(['sb-1', 'sb-bob']);
     const sa = await harness.stream('board:sa');

@@ -1,12 +1,11 @@
 import type { BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   expectCleanLog,
   runSeed,
   seededRandom,
-  startTabsHarness,
-  type TabsHarness,
   type TabsWindow,
+  tabsHarnessForFile,
   waitForClient,
 } from './testing/browser/tabs-harness.ts';
 
@@ -16,15 +15,7 @@ import {
  * a function the test exposes, so a close right after cannot hide it.
  */
 
-let harness: TabsHarness;
-
-beforeAll(async () => {
-  harness = await startTabsHarness('weft-tabs-race-');
-});
-
-afterAll(async () => {
-  await harness?.stop();
-});
+const harness = tabsHarnessForFile('weft-tabs-race-');
 
 /** Close-or-reload rounds of F07: each reopens the client from IndexedDB (about 1.5 s a round here). */
 const ROUNDS = 30;

@@ -1,20 +1,15 @@
 import type { AnyApp, Row } from '../shared/index.ts';
-import { type Accepted, type Backend, type ClientStatus, engineBackend } from './backend.ts';
+import type { Accepted, Backend, ClientStatus } from './backend.ts';
+import { BackendSwitch } from './backend-switch.ts';
 import type { RejectedRecord } from './client-storage.ts';
 import { ClosedError } from './closed-error.ts';
 import type { CommandUpdate } from './command-lifecycle.ts';
 import { deferred } from './deferred.ts';
-import { Engine } from './engine.ts';
-import { httpTransport } from './http-transport.ts';
 import { LeaderService } from './leader.ts';
-import { loadOnline, saveOnline } from './online-preference.ts';
-import { openClientStorage } from './open-storage.ts';
-import { type Query, sameRows } from './query.ts';
+import { openTabEngine, type SessionConfig } from './open-tab-engine.ts';
+import type { Query } from './query.ts';
 import { RemoteLeader } from './remote-leader.ts';
 import { reportError } from './report-error.ts';
-import { scopedQuery, scopedSubscribe } from './scoped-query.ts';
-import { INITIAL_STATUS, type SyncStatus } from './status.ts';
-import { switchableTransport } from './switchable-transport.ts';
 import {
   channelName,
   type FromLeader,
@@ -24,23 +19,15 @@ import {
   tabLock,
 } from './tabs-protocol.ts';
 
-/** Where one client's engine syncs, and under which IndexedDB name it keeps its state. */
-export interface SessionConfig {
-  readonly url: string;
-  readonly scopes: ReadonlyArray<string>;
-  /** The bearer token, or a function returning the current one. */
-  readonly auth?: string | (() => string | Promise<string>);
-  /** One client per name and browser profile; the tabs that share it elect one leader. */
-  readonly dbName: string;
-}
+export type { SessionConfig } from './open-tab-engine.ts';
 
 /**
  * One tab's session of a client (DESIGN §3, tabs): exactly one session per `dbName` holds the
  * Web Lock and hosts the engine; the others forward to it over a BroadcastChannel. Every
- * subscription, listener and unsettled command is registered here, independent of the
- * backend, so when the leader changes (its tab closed, or this tab took over) they are all
- * re-attached to the new one and calls still unanswered are resent. The new leader opens the
- * engine from IndexedDB: durable commands keep their seqs, and commands the old leader never
+ * subscription, listener and unsettled command is registered in a `BackendSwitch`, independent
+ * of the backend, so when the leader changes (its tab closed, or this tab took over) they are
+ * all re-attached to the new one and calls still unanswered are resent. The new leader opens
+ * the engine from IndexedDB: durable commands keep their seqs, and commands the old leader never
  * made durable are run again by the tab that sent them.
  *
  * Tabs may open with different scopes: a tab whose scopes the leader's engine does not sync
@@ -54,20 +41,16 @@ export class TabSession {
   readonly #app: AnyApp;
   readonly #config: SessionConfig;
   readonly #channel: BroadcastChannel;
-  readonly #subs = new Set<LocalSubscription>();
-  readonly #commands = new Map<string, LocalCommand>();
-  /** Calls not answered yet, each with its reject (they fail with `ClosedError` at `close()`). */
-  readonly #ops = new Map<(backend: Backend) => void, (error: unknown) => void>();
-  readonly #statusListeners = new Set<(status: ClientStatus) => void>();
-  readonly #rejectedListeners = new Set<(rejection: RejectedRecord) => void>();
-  readonly #bindings: Array<() => void> = [];
+  readonly #calls = new BackendSwitch({
+    closed: () => this.#closed,
+    leading: () => this.#leading,
+    readScopes: () => this.#readScopes(),
+  });
   readonly #ready = deferred();
   readonly #closing = deferred();
   readonly #abort = new AbortController();
-  #backend: Backend | null = null;
   #remote: RemoteLeader | null = null;
   #service: LeaderService | null = null;
-  #status: ClientStatus = { ...INITIAL_STATUS, leader: false };
   #leadDone: Promise<void> = Promise.resolve();
   #releaseTab: () => void = () => undefined;
   #closed = false;
@@ -99,74 +82,40 @@ export class TabSession {
   }
 
   submit(id: string, name: string, args: unknown, listener: (update: CommandUpdate) => void): Promise<Accepted> {
-    const command: LocalCommand = {
-      id,
-      name,
-      args,
-      durable: false,
-      replied: false,
-      listener: (update) => {
-        if (update.stage === 'durable') command.durable = true;
-        else this.#commands.delete(id);
-        listener(update);
-      },
-    };
-    this.#commands.set(id, command);
-    return this.#call((backend) => backend.submit(id, name, args, command.listener, true)).then((accepted) => {
-      command.replied = true;
-      if (!accepted.ok) this.#commands.delete(id);
-      return accepted;
-    });
+    return this.#calls.submit(id, name, args, listener);
   }
 
   query(query: Query): Promise<Row[]> {
-    return this.#call((backend) => scopedQuery(backend, query, this.#readScopes()));
+    return this.#calls.query(query);
   }
 
   /** Calls `callback` with the rows now (once a backend answers), then after each change of them. */
   subscribe(query: Query, callback: (rows: Row[]) => void): () => void {
-    const sub: LocalSubscription = { query, callback, rows: null, detach: null };
-    // Kept before attaching: the backend calls back with the first result synchronously.
-    this.#subs.add(sub);
-    if (this.#backend) {
-      try {
-        this.#attach(sub, this.#backend);
-      } catch (error) {
-        this.#subs.delete(sub); // a bad query throws here, and is not kept
-        throw error;
-      }
-    }
-    return () => {
-      this.#subs.delete(sub);
-      sub.detach?.();
-    };
+    return this.#calls.subscribe(query, callback);
   }
 
   status(): ClientStatus {
-    return this.#status;
+    return this.#calls.status();
   }
 
   onStatus(listener: (status: ClientStatus) => void): () => void {
-    this.#statusListeners.add(listener);
-    listener(this.#status);
-    return () => this.#statusListeners.delete(listener);
+    return this.#calls.onStatus(listener);
   }
 
   onRejected(listener: (rejection: RejectedRecord) => void): () => void {
-    this.#rejectedListeners.add(listener);
-    return () => this.#rejectedListeners.delete(listener);
+    return this.#calls.onRejected(listener);
   }
 
   rejections(): Promise<RejectedRecord[]> {
-    return this.#call((backend) => backend.rejections());
+    return this.#calls.call((backend) => backend.rejections());
   }
 
   dismiss(ids: ReadonlyArray<string>): Promise<void> {
-    return this.#call((backend) => backend.dismiss(ids));
+    return this.#calls.call((backend) => backend.dismiss(ids));
   }
 
   setOnline(online: boolean): Promise<void> {
-    return this.#call((backend) => backend.setOnline(online));
+    return this.#calls.call((backend) => backend.setOnline(online));
   }
 
   /**
@@ -180,15 +129,12 @@ export class TabSession {
     this.#abort.abort();
     this.#closing.resolve();
     await this.#leadDone;
-    for (const detach of this.#bindings.splice(0)) detach();
-    for (const sub of this.#subs) sub.detach?.();
-    this.#subs.clear();
+    this.#calls.detachAll();
     this.#remote?.dispose();
     this.#channel.close();
     this.#releaseTab();
     const closed = new ClosedError();
-    for (const reject of this.#ops.values()) reject(closed);
-    this.#ops.clear();
+    this.#calls.rejectPending(closed);
     this.#ready.reject(closed);
   }
 
@@ -225,7 +171,7 @@ export class TabSession {
       const scopes = [...this.#wanted];
       const rescope = deferred();
       this.#rescope = rescope;
-      const { engine, backend } = await this.#openEngine(scopes);
+      const { engine, backend } = await openTabEngine(this.#app, this.#config, scopes);
       this.#remote?.dispose();
       this.#remote = null;
       this.#leaderScopes = scopes;
@@ -235,41 +181,10 @@ export class TabSession {
       await Promise.race([this.#closing.promise, rescope.promise]);
       this.#service.stop();
       this.#service = null;
-      if (!this.#closed) {
-        // Calls from now on wait for the reopened engine; those in flight are resent there.
-        for (const detach of this.#bindings.splice(0)) detach();
-        this.#backend = null;
-      }
+      // Calls from now on wait for the reopened engine; those in flight are resent there.
+      if (!this.#closed) this.#calls.unbind();
       await engine.close();
     }
-  }
-
-  async #openEngine(scopes: ReadonlyArray<string>): Promise<{ engine: Engine; backend: Backend }> {
-    const { app, url, auth, dbName } = { app: this.#app, ...this.#config };
-    const transport = switchableTransport(httpTransport({ url, ...(auth === undefined ? {} : { auth }) }));
-    transport.setEnabled(await loadOnline(dbName));
-    let chosenId: string | undefined;
-    const engine = await Engine.open({
-      app,
-      // IndexedDB, or memory (flagged in status) where it cannot be opened.
-      ...(await openClientStorage({ dbName, tables: app.tables })),
-      transport,
-      scopes,
-      newId: () => {
-        const id = chosenId ?? crypto.randomUUID();
-        chosenId = undefined;
-        return id;
-      },
-    });
-    const backend = engineBackend(
-      engine,
-      transport,
-      (id) => {
-        chosenId = id;
-      },
-      (online) => saveOnline(dbName, online),
-    );
-    return { engine, backend };
   }
 
   /** Adds scopes a tab asked for to what the engine syncs; true when that reopens the engine. */
@@ -330,101 +245,15 @@ export class TabSession {
     return own;
   }
 
-  /** Moves every registration to `backend` and resends what the previous one left unanswered. */
+  /** Serves this tab's calls from `backend` (re-attaching and resending), and unblocks `open`. */
   #bind(backend: Backend): void {
-    for (const detach of this.#bindings.splice(0)) detach();
-    this.#backend = backend;
-    for (const sub of this.#subs) {
-      try {
-        this.#attach(sub, backend);
-      } catch (error) {
-        reportError(error);
-      }
-    }
-    this.#bindings.push(
-      backend.onStatus((status) => this.#setStatus(status)),
-      backend.onRejected((rejection) => {
-        for (const listener of this.#rejectedListeners) call(listener, rejection);
-      }),
-    );
-    for (const command of this.#commands.values()) {
-      if (!command.replied) continue; // its submit is an unanswered call, resent below
-      void backend
-        .submit(command.id, command.name, command.args, command.listener, !command.durable)
-        .then((accepted) => {
-          if (!accepted.ok)
-            command.listener({ id: command.id, stage: 'rejected', code: accepted.code, message: accepted.message });
-        }, reportError);
-    }
-    for (const op of [...this.#ops.keys()]) op(backend);
+    this.#calls.bind(backend);
     this.#ready.resolve();
-  }
-
-  #attach(sub: LocalSubscription, backend: Backend): void {
-    sub.detach?.();
-    sub.detach = scopedSubscribe(backend, sub.query, this.#readScopes(), (rows) => {
-      if (!this.#subs.has(sub) || this.#backend !== backend) return;
-      if (sub.rows !== null && sameRows(sub.rows, rows)) return; // the new leader's first answer, unchanged
-      sub.rows = rows;
-      call(sub.callback, rows);
-    });
-  }
-
-  #setStatus(status: SyncStatus): void {
-    const next: ClientStatus = { ...status, leader: this.#leading };
-    const prev = this.#status;
-    const same = (Object.keys(next) as Array<keyof ClientStatus>).every((key) => next[key] === prev[key]);
-    if (same) return;
-    this.#status = next;
-    for (const listener of this.#statusListeners) call(listener, next);
-  }
-
-  /** Runs `run` on the current backend, again on the next one if this one never answers. */
-  #call<T>(run: (backend: Backend) => Promise<T>): Promise<T> {
-    if (this.#closed) return Promise.reject(new ClosedError());
-    return new Promise<T>((resolve, reject) => {
-      const op = (backend: Backend) => {
-        let answer: Promise<T>;
-        try {
-          answer = run(backend);
-        } catch (error) {
-          answer = Promise.reject(error); // e.g. args a BroadcastChannel cannot clone
-        }
-        answer.then(
-          (value) => {
-            if (this.#backend !== backend || !this.#ops.delete(op)) return;
-            resolve(value);
-          },
-          (error: unknown) => {
-            if (this.#backend !== backend || !this.#ops.delete(op)) return;
-            reject(error);
-          },
-        );
-      };
-      this.#ops.set(op, reject);
-      if (this.#backend) op(this.#backend);
-    });
   }
 
   #post(message: TabMessage): void {
     if (!this.#closed) this.#channel.postMessage(message);
   }
-}
-
-interface LocalSubscription {
-  readonly query: Query;
-  readonly callback: (rows: Row[]) => void;
-  rows: Row[] | null;
-  detach: (() => void) | null;
-}
-
-interface LocalCommand {
-  readonly id: string;
-  readonly name: string;
-  readonly args: unknown;
-  readonly listener: (update: CommandUpdate) => void;
-  durable: boolean;
-  replied: boolean;
 }
 
 function isFromLeader(message: TabMessage): message is FromLeader {
@@ -434,12 +263,4 @@ function isFromLeader(message: TabMessage): message is FromLeader {
     message.kind !== 'subscribe' &&
     message.kind !== 'unsubscribe'
   );
-}
-
-function call<T>(listener: (value: T) => void, value: T): void {
-  try {
-    listener(value);
-  } catch (error) {
-    reportError(error);
-  }
 }

@@ -56,7 +56,7 @@ export async function handleLive(
     const buffered: LiveMessage[] = [];
     let live = false;
     let writing = Promise.resolve();
-    const send = async (message: LiveMessage) => {
+    const send = async (message: OutgoingMessage) => {
       if (stream.aborted) return;
       if (!(await deps.auth.authorize(principal, 'read', message.scope))) {
         stream.abort();
@@ -64,7 +64,7 @@ export async function handleLive(
       }
       const last = message.events.at(-1)?.seq ?? 0;
       sent.set(message.scope, last);
-      await stream.writeSSE({ event: 'events', id: `${message.scope}:${last}`, data: JSON.stringify(message) });
+      await stream.writeSSE({ event: 'events', id: `${message.scope}:${last}`, data: messageJson(message) });
     };
     // Deliveries run one at a time: each sends only events past what this stream sent, and reads
     // any gap before them from the store (events another node appended that this node heard of late).
@@ -72,7 +72,8 @@ export async function handleLive(
       writing = writing
         .then(async () => {
           let after = sent.get(scope) ?? 0;
-          const fresh = events.filter((e) => e.seq > after);
+          // The published array itself when nothing is trimmed, so its JSON is shared (`messageJson`).
+          const fresh = (events[0]?.seq ?? 0) > after ? events : events.filter((e) => e.seq > after);
           const first = fresh[0]?.seq;
           if (first === undefined) return;
           while (after + 1 < first && !stream.aborted) {
@@ -126,6 +127,22 @@ export async function handleLive(
       release();
     }
   });
+}
+
+/** A live message before serialisation; its events may be the hub's shared, read-only array. */
+type OutgoingMessage = Omit<LiveMessage, 'events'> & { readonly events: ReadonlyArray<WireEvent> };
+
+/**
+ * A live message as JSON, serialised once per published batch however many streams deliver
+ * it: the hub hands every subscriber the same events array, so it keys the cache.
+ */
+const serialised = new WeakMap<ReadonlyArray<WireEvent>, { head: number; json: string }>();
+function messageJson(message: OutgoingMessage): string {
+  const cached = serialised.get(message.events);
+  if (cached && cached.head === message.head) return cached.json;
+  const json = JSON.stringify(message);
+  serialised.set(message.events, { head: message.head, json });
+  return json;
 }
 
 function parseCursors(values: string[], max: number): Array<{ scope: string; after: number }> {

@@ -2,6 +2,7 @@ import {
   type AnyApp,
   canonicalJson,
   type PushCommand,
+  type ResolvedCommand,
   resolveCommand,
   upcastCommand,
   WeftError,
@@ -10,7 +11,14 @@ import type { ClientLookup, StoredResult } from './store/port.ts';
 
 /** A command of a push, checked and placed: new work, or a resend of a settled command. */
 export type PlannedCommand =
-  | { readonly kind: 'new'; readonly command: PushCommand; readonly scope: string; readonly argsJson: string }
+  | {
+      readonly kind: 'new';
+      readonly command: PushCommand;
+      readonly scope: string;
+      readonly argsJson: string;
+      /** The validated args and scope, handed to `executeCommand` so they are not validated again. */
+      readonly resolved: Extract<ResolvedCommand, { ok: true }>;
+    }
   | { readonly kind: 'stored'; readonly command: PushCommand; readonly stored: StoredResult }
   | { readonly kind: 'repeat'; readonly command: PushCommand; readonly index: number };
 
@@ -45,7 +53,7 @@ export function planPush(
         commandId: command.id,
       });
     }
-    return { command, scope: result.scope, argsJson: canonicalJson(command.args) };
+    return { command, scope: result.scope, argsJson: canonicalJson(command.args), resolved: result };
   });
 
   const bySeq = new Map<number, StoredResult>();
@@ -59,7 +67,7 @@ export function planPush(
   const newById = new Map<string, number>();
   let expected = (lookup.client?.lastSeq ?? 0) + 1;
 
-  resolved.forEach(({ command, scope, argsJson }, index) => {
+  resolved.forEach(({ command, scope, argsJson, resolved: checked }, index) => {
     const stored = bySeq.get(command.seq) ?? byId.get(command.id);
     if (stored) {
       const same =
@@ -93,7 +101,7 @@ export function planPush(
     }
     newBySeq.set(command.seq, index);
     newById.set(command.id, index);
-    planned.push({ kind: 'new', command, scope, argsJson });
+    planned.push({ kind: 'new', command, scope, argsJson, resolved: checked });
     expected++;
   });
   return planned;

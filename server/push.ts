@@ -100,7 +100,7 @@ async function pushOnce(deps: PushDeps, principal: Principal, request: PushReque
     const recordedAt = deps.now();
     // Commands of one push usually share a base: read the events since it once per scope.
     const reads = new Map<string, Promise<WireEvent[]>>();
-    for (const { command, scope, argsJson } of fresh) {
+    for (const { command, scope, argsJson, resolved } of fresh) {
       const work = touched.get(scope);
       if (!work) throw new Error(`scope ${scope} was not loaded`);
       if (command.baseSeq > work.head) {
@@ -111,7 +111,7 @@ async function pushOnce(deps: PushDeps, principal: Principal, request: PushReque
       }
       const result = hideFailure(
         limitEventSize(
-          executeCommand(deps.app, command, () => work.changes),
+          executeCommand(deps.app, command, () => work.changes, resolved),
           deps.maxEventBytes,
         ),
         { clientId, commandId: command.id, name: command.name },
@@ -269,17 +269,25 @@ async function intervening(
     if (listed.length < INTERVENED_LISTED) listed.push({ seq, type, commandId, clientId: eventClient });
   };
   if (baseSeq < state.head) {
-    const firstRecent = state.recent[0]?.seq ?? Number.POSITIVE_INFINITY;
-    const stored =
-      baseSeq + 1 >= firstRecent
-        ? state.recent.filter((e) => e.seq > baseSeq)
-        : await readOnce(reads, `${state.scope}:${baseSeq}`, () =>
-            store.readEvents(state.scope, baseSeq, Math.min(state.head - baseSeq, INTERVENED_SCAN)),
-          );
-    for (const e of stored) see(e.seq, e.type, e.commandId, e.clientId);
+    const recent = state.recent;
+    const firstRecent = recent[0]?.seq ?? Number.POSITIVE_INFINITY;
+    let scanned = 0;
+    if (baseSeq + 1 >= firstRecent) {
+      // Walk the in-memory tail in place: this runs once per command, so no copy of it.
+      for (let i = firstAfter(recent, baseSeq); i < recent.length; i++) {
+        const e = recent[i] as WireEvent;
+        see(e.seq, e.type, e.commandId, e.clientId);
+        scanned++;
+      }
+    } else {
+      const stored = await readOnce(reads, `${state.scope}:${baseSeq}`, () =>
+        store.readEvents(state.scope, baseSeq, Math.min(state.head - baseSeq, INTERVENED_SCAN)),
+      );
+      for (const e of stored) see(e.seq, e.type, e.commandId, e.clientId);
+      scanned = stored.length;
+    }
     // Whatever lies beyond the bounded read counts as foreign.
-    const unscanned = state.head - baseSeq - stored.length;
-    foreign += unscanned;
+    foreign += state.head - baseSeq - scanned;
   }
   let seq = state.head;
   for (const outcome of earlier) {
@@ -290,6 +298,18 @@ async function intervening(
     }
   }
   return { intervenedCount: foreign, intervened: listed };
+}
+
+/** The index of the first event with `seq > after` in events sorted by seq (binary search). */
+function firstAfter(events: ReadonlyArray<WireEvent>, after: number): number {
+  let lo = 0;
+  let hi = events.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((events[mid] as WireEvent).seq > after) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
 }
 
 function readOnce(

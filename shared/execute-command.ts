@@ -60,12 +60,17 @@ export function resolveCommand(app: AnyApp, name: string, args: unknown): Resolv
   return { ok: true, scope, args: parsed.value };
 }
 
+/**
+ * Runs one command. `resolved` is this record's own `resolveCommand` answer when the caller has
+ * already validated it (the server's push plan does, for every command before any runs), so
+ * args are not validated twice; without it the record is resolved here.
+ */
 export function executeCommand(
   app: AnyApp,
   record: CommandRecord,
   readScope: (scope: string) => TableReader,
+  resolved: ResolvedCommand = resolveCommand(app, record.name, record.args),
 ): ExecuteResult {
-  const resolved = resolveCommand(app, record.name, record.args);
   if (!resolved.ok) return { ...resolved, scope: null };
   const { scope, args } = resolved;
   const writes = new OverlayTables(app.tables, readScope(scope));

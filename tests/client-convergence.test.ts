@@ -1,10 +1,12 @@
 import fc from 'fast-check';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { type ClientStorage, Engine, MemoryTransport, memoryStorage } from '../client/index.ts';
 import { pullAll, replay } from '../client/testing/replay.ts';
-import { boardScope, type KanbanApp, kanban } from '../demo/app.ts';
+import { type KanbanApp, kanban } from '../demo/app.ts';
 import { demoAuth } from '../demo/auth.ts';
 import { createServer, sqliteStore } from '../server/index.ts';
+import { closedAfterEach } from './support/closed-after-each.ts';
+import { createBoard, drainAll, executeKanbanCommand, kanbanCommand, SCOPE, until } from './support/kanban-property.ts';
 
 /**
  * TEST-PLAN F11, in-process: several clients issue random kanban commands with random offline
@@ -14,28 +16,7 @@ import { createServer, sqliteStore } from '../server/index.ts';
  * matches the stream (confirmed ones in it, rejected ones absent), and none was lost.
  * The seed is printed by tests/support/fast-check-seed.ts.
  */
-const SCOPE = boardScope('b');
-const CARDS = ['k1', 'k2', 'k3', 'k4'];
-const COLUMNS = ['todo', 'doing', 'done'];
-
-const command = fc.oneof(
-  fc.record({
-    name: fc.constant('addCard' as const),
-    cardId: fc.constantFrom(...CARDS),
-    columnId: fc.constantFrom(...COLUMNS),
-  }),
-  fc.record({
-    name: fc.constant('moveCard' as const),
-    cardId: fc.constantFrom(...CARDS),
-    columnId: fc.constantFrom(...COLUMNS),
-  }),
-  fc.record({
-    name: fc.constant('renameCard' as const),
-    cardId: fc.constantFrom(...CARDS),
-    title: fc.constantFrom('a', 'b', 'c'),
-  }),
-  fc.record({ name: fc.constant('archiveCard' as const), cardId: fc.constantFrom(...CARDS) }),
-);
+const command = kanbanCommand(['a', 'b', 'c']);
 const step = fc.oneof(
   { weight: 6, arbitrary: fc.record({ kind: fc.constant('command' as const), client: fc.nat(2), command }) },
   {
@@ -55,10 +36,8 @@ const step = fc.oneof(
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('wait' as const), ms: fc.integer({ min: 0, max: 15 }) }) },
 );
 
-const engines: Engine<KanbanApp>[] = [];
-afterEach(async () => {
-  await Promise.all(engines.splice(0).map((engine) => engine.close()));
-});
+const engines = closedAfterEach<Engine<KanbanApp>>();
+const WAIT_MS = 10_000;
 
 interface Client {
   readonly transport: MemoryTransport;
@@ -76,14 +55,6 @@ async function open(transport: MemoryTransport, storage: ClientStorage): Promise
   });
   engines.push(engine);
   return engine;
-}
-
-async function until(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 3));
-  }
 }
 
 describe('convergence under faults (F11)', () => {
@@ -108,13 +79,7 @@ describe('convergence under faults (F11)', () => {
         }
         const [first] = clients;
         if (!first) throw new Error('no client');
-        const setup = [
-          first.engine.execute('createBoard', { boardId: 'b', title: 'B' }),
-          first.engine.execute('addColumn', { boardId: 'b', columnId: 'todo', title: 'To do' }),
-          first.engine.execute('addColumn', { boardId: 'b', columnId: 'doing', title: 'Doing', wipLimit: 2 }),
-          first.engine.execute('addColumn', { boardId: 'b', columnId: 'done', title: 'Done', wipLimit: 1 }),
-        ];
-        await Promise.all(setup.map((run) => run.confirmed));
+        await createBoard(first.engine);
 
         // Commands each client accepted; their fate is asked of whichever engine now runs that client.
         const issued: Array<{ client: Client; id: string }> = [];
@@ -123,16 +88,7 @@ describe('convergence under faults (F11)', () => {
           if (s.kind === 'wait') await new Promise((resolve) => setTimeout(resolve, s.ms));
           else if (!client) continue;
           else if (s.kind === 'command') {
-            const c = s.command;
-            const boardId = 'b';
-            const run =
-              c.name === 'addCard'
-                ? client.engine.execute('addCard', { boardId, cardId: c.cardId, columnId: c.columnId, title: c.cardId })
-                : c.name === 'moveCard'
-                  ? client.engine.execute('moveCard', { boardId, cardId: c.cardId, toColumnId: c.columnId })
-                  : c.name === 'renameCard'
-                    ? client.engine.execute('renameCard', { boardId, cardId: c.cardId, title: c.title })
-                    : client.engine.execute('archiveCard', { boardId, cardId: c.cardId });
+            const run = executeKanbanCommand(client.engine, s.command);
             const applied = await run.applied.then(
               () => true,
               () => false,
@@ -150,11 +106,7 @@ describe('convergence under faults (F11)', () => {
           }
         }
 
-        for (const client of clients) {
-          client.transport.goOnline();
-          client.engine.setOnline(true);
-        }
-        await until(() => clients.every((client) => client.engine.status().pending === 0), 'every outbox to drain');
+        await drainAll(clients, WAIT_MS);
         const events = await pullAll(first.transport, SCOPE);
         const head = events.at(-1)?.seq ?? 0;
         const truth = replay(kanban, events);
@@ -166,8 +118,9 @@ describe('convergence under faults (F11)', () => {
         await until(
           () => clients.every((client) => JSON.stringify(view(client.engine)) === JSON.stringify(view(first.engine))),
           'the clients to agree',
+          WAIT_MS,
         );
-        await until(async () => (await pullAll(first.transport, SCOPE)).length === head, 'quiescence');
+        await until(async () => (await pullAll(first.transport, SCOPE)).length === head, 'quiescence', WAIT_MS);
         for (const client of clients) expect(view(client.engine)).toEqual(truth);
 
         // Each command's events are contiguous and appear once.

@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { kanban } from '../demo/app.ts';
 import { demoAuth } from '../demo/auth.ts';
 import {
@@ -13,7 +13,7 @@ import {
 } from '../server/index.ts';
 import type { WireEvent } from '../shared/index.ts';
 import { seedBoard } from './support/kanban.ts';
-import { startPostgres, type TestPostgres } from './support/postgres.ts';
+import { postgresForFile } from './support/postgres-for-file.ts';
 import { ADMIN_TOKEN } from './support/server-process.ts';
 
 /**
@@ -22,13 +22,7 @@ import { ADMIN_TOKEN } from './support/server-process.ts';
  * per node. When the node holding the lease dies, another takes over from the shared
  * checkpoint.
  */
-let pg: TestPostgres;
-beforeAll(async () => {
-  pg = await startPostgres();
-}, 60_000);
-afterAll(async () => {
-  await pg?.stop();
-});
+const pg = postgresForFile();
 
 interface Node {
   readonly name: string;

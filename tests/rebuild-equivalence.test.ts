@@ -1,14 +1,16 @@
 import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
 import fc from 'fast-check';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { applyConfirmed } from '../client/apply-confirmed.ts';
 import { type ClientStorage, dexieStorage, Engine, MemoryTransport } from '../client/index.ts';
 import { pullAll, replay } from '../client/testing/replay.ts';
-import { boardScope, type KanbanApp, kanban } from '../demo/app.ts';
+import { type KanbanApp, kanban } from '../demo/app.ts';
 import { demoAuth } from '../demo/auth.ts';
 import { createServer, sqliteStore } from '../server/index.ts';
 import { ScopeCache } from '../server/scope-cache.ts';
 import { canonicalJson, MemoryTables, type Row } from '../shared/index.ts';
+import { closedAfterEach } from './support/closed-after-each.ts';
+import { createBoard, drainAll, executeKanbanCommand, kanbanCommand, SCOPE, until } from './support/kanban-property.ts';
 
 /**
  * TEST-PLAN V05 (G6, G9): at the end of a random run, dropping every projection and replaying
@@ -18,28 +20,7 @@ import { canonicalJson, MemoryTables, type Row } from '../shared/index.ts';
  *   fresh cache (latest snapshot plus later events) against a replay of the store's stream.
  * The seed is printed by tests/support/fast-check-seed.ts.
  */
-const SCOPE = boardScope('b');
-const CARDS = ['k1', 'k2', 'k3', 'k4'];
-const COLUMNS = ['todo', 'doing', 'done'];
-
-const command = fc.oneof(
-  fc.record({
-    name: fc.constant('addCard' as const),
-    cardId: fc.constantFrom(...CARDS),
-    columnId: fc.constantFrom(...COLUMNS),
-  }),
-  fc.record({
-    name: fc.constant('moveCard' as const),
-    cardId: fc.constantFrom(...CARDS),
-    columnId: fc.constantFrom(...COLUMNS),
-  }),
-  fc.record({
-    name: fc.constant('renameCard' as const),
-    cardId: fc.constantFrom(...CARDS),
-    title: fc.constantFrom('a', 'b'),
-  }),
-  fc.record({ name: fc.constant('archiveCard' as const), cardId: fc.constantFrom(...CARDS) }),
-);
+const command = kanbanCommand(['a', 'b']);
 const step = fc.oneof(
   { weight: 6, arbitrary: fc.record({ kind: fc.constant('command' as const), client: fc.nat(1), command }) },
   {
@@ -51,18 +32,8 @@ const step = fc.oneof(
   },
 );
 
-const engines: Engine<KanbanApp>[] = [];
-afterEach(async () => {
-  await Promise.all(engines.splice(0).map((engine) => engine.close()));
-});
-
-async function until(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 3));
-  }
-}
+const engines = closedAfterEach<Engine<KanbanApp>>();
+const WAIT_MS = 20_000;
 
 /** The stored rows of one scope, in the shape of `MemoryTables.dump()`. */
 function storedDump(rows: ReadonlyArray<{ table: string; scope: string; row: Row | null }>): Record<string, Row[]> {
@@ -115,34 +86,13 @@ describe('projection rebuild equivalence (V05)', () => {
           );
           const [first] = clients;
           if (!first) throw new Error('no client');
-          await Promise.all(
-            [
-              first.engine.execute('createBoard', { boardId: 'b', title: 'B' }),
-              first.engine.execute('addColumn', { boardId: 'b', columnId: 'todo', title: 'To do' }),
-              first.engine.execute('addColumn', { boardId: 'b', columnId: 'doing', title: 'Doing', wipLimit: 2 }),
-              first.engine.execute('addColumn', { boardId: 'b', columnId: 'done', title: 'Done', wipLimit: 1 }),
-            ].map((run) => run.confirmed),
-          );
+          await createBoard(first.engine);
 
           for (const s of steps) {
             const client = clients[s.client];
             if (!client) continue;
             if (s.kind === 'command') {
-              const c = s.command;
-              const boardId = 'b';
-              const run =
-                c.name === 'addCard'
-                  ? client.engine.execute('addCard', {
-                      boardId,
-                      cardId: c.cardId,
-                      columnId: c.columnId,
-                      title: c.cardId,
-                    })
-                  : c.name === 'moveCard'
-                    ? client.engine.execute('moveCard', { boardId, cardId: c.cardId, toColumnId: c.columnId })
-                    : c.name === 'renameCard'
-                      ? client.engine.execute('renameCard', { boardId, cardId: c.cardId, title: c.title })
-                      : client.engine.execute('archiveCard', { boardId, cardId: c.cardId });
+              const run = executeKanbanCommand(client.engine, s.command);
               await run.applied.catch(() => undefined);
             } else if (s.kind === 'offline') client.transport.goOffline();
             else if (s.kind === 'online') client.transport.goOnline();
@@ -153,11 +103,7 @@ describe('projection rebuild equivalence (V05)', () => {
             }
           }
 
-          for (const client of clients) {
-            client.transport.goOnline();
-            client.engine.setOnline(true);
-          }
-          await until(() => clients.every((client) => client.engine.status().pending === 0), 'every outbox to drain');
+          await drainAll(clients, WAIT_MS);
           const events = await pullAll(first.transport, SCOPE);
           const head = events.at(-1)?.seq ?? 0;
           const truth = canonicalJson(replay(kanban, events));
@@ -177,10 +123,12 @@ describe('projection rebuild equivalence (V05)', () => {
             await until(
               () => client.engine.status().pending === 0 && client.engine.query({ table: 'boards' }).length === 1,
               'sync',
+              WAIT_MS,
             );
             await until(
               async () => (await client.storage().readEvents(SCOPE)).length === head,
               'the client to reach the head',
+              WAIT_MS,
             );
             await client.engine.flush();
             const storage = client.storage();

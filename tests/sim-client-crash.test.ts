@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CRASH_POINTS, type CrashPoint, type SimClient } from '../client/testing/sim/index.ts';
 import type { KanbanApp } from '../demo/app.ts';
-import { announce, problemsOf, runKanban, SCALE, seedsFor } from './support/sim-kanban.ts';
+import { announce, faultyNetwork, problemsOf, runKanban, SCALE, seedsFor } from './support/sim-kanban.ts';
 
 /**
  * TEST-PLAN F06 `client-crash-every-step`, in the simulator: the worker is killed at each named
@@ -13,16 +13,7 @@ import { announce, problemsOf, runKanban, SCALE, seedsFor } from './support/sim-
  * After healing, each durable command is in the server log exactly once, and the run passes the
  * model's checks (G1, G2, G3, G6, G7).
  */
-const FAULTS = {
-  latency: [1, 15] as const,
-  dropRequest: 0.02,
-  dropReply: 0.02,
-  duplicatePush: 0.2,
-  dropLive: 0.02,
-  duplicateLive: 0.2,
-  maxCopies: 3,
-  timeoutMs: 400,
-};
+const FAULTS = faultyNetwork({ latency: [1, 15], lost: 0.02, copied: 0.2, maxCopies: 3, timeoutMs: 400 });
 
 /** What the UI had been told of a client's commands when its worker died. */
 function reopenProblems(client: SimClient<KanbanApp>): string[] {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { announce, problemsOf, runKanban, seedsFor } from './support/sim-kanban.ts';
+import { announce, faultyNetwork, problemsOf, runKanban, seedsFor } from './support/sim-kanban.ts';
 
 /**
  * TEST-PLAN §2.1 item 1: the simulator is deterministic. Two runs of one seed, with every fault
@@ -7,16 +7,7 @@ import { announce, problemsOf, runKanban, seedsFor } from './support/sim-kanban.
  * produce the same event log line for line, the same trace hash and the same server audit log;
  * another seed produces another run.
  */
-const FAULTS = {
-  latency: [1, 25] as const,
-  dropRequest: 0.05,
-  dropReply: 0.05,
-  duplicatePush: 0.5,
-  dropLive: 0.05,
-  duplicateLive: 0.5,
-  maxCopies: 5,
-  timeoutMs: 500,
-};
+const FAULTS = faultyNetwork({ latency: [1, 25], lost: 0.05, copied: 0.5, maxCopies: 5, timeoutMs: 500 });
 
 async function once(seed: number) {
   return runKanban({

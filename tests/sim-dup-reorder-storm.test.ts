@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { announce, problemsOf, runKanban, SCALE, seedsFor } from './support/sim-kanban.ts';
+import { announce, faultyNetwork, problemsOf, runKanban, SCALE, seedsFor } from './support/sim-kanban.ts';
 
 /**
  * TEST-PLAN F02 `dup-reorder-storm`, in the simulator: every push and every live frame arrives
@@ -10,16 +10,7 @@ import { announce, problemsOf, runKanban, SCALE, seedsFor } from './support/sim-
  * The default (1,200 operations) fits the suite's time budget; `SIM_SCALE=9` runs the plan's 10k
  * (10,800).
  */
-const STORM = {
-  latency: [1, 30] as const,
-  dropRequest: 0,
-  dropReply: 0,
-  duplicatePush: 0.8,
-  dropLive: 0,
-  duplicateLive: 0.8,
-  maxCopies: 5,
-  timeoutMs: 500,
-};
+const STORM = faultyNetwork({ latency: [1, 30], lost: 0, copied: 0.8, maxCopies: 5, timeoutMs: 500 });
 const RUNS = 4;
 const OPS = 300;
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Simulation } from '../client/testing/sim/index.ts';
 import type { KanbanApp } from '../demo/app.ts';
-import { announce, problemsOf, runKanban, SCALE, seedsFor } from './support/sim-kanban.ts';
+import { announce, faultyNetwork, problemsOf, runKanban, SCALE, seedsFor } from './support/sim-kanban.ts';
 
 /**
  * TEST-PLAN F08 `partition-and-reconnect-fuzz`, in the simulator: five clients write while their
@@ -11,16 +11,14 @@ import { announce, problemsOf, runKanban, SCALE, seedsFor } from './support/sim-
  * its confirmed log only grows by the next seqs (checked at every commit), and every client's log
  * and projections equal the server's and a fresh replay (G6), as the model predicts.
  */
-const FAULTS = {
-  latency: [1, 20] as const,
-  dropRequest: 0.02,
-  dropReply: 0.02,
-  duplicatePush: 0.1,
-  dropLive: 0.01,
-  duplicateLive: 0.1,
+const FAULTS = faultyNetwork({
+  latency: [1, 20],
+  lost: 0.02,
+  lostLive: 0.01,
+  copied: 0.1,
   maxCopies: 3,
   timeoutMs: 300,
-};
+});
 const CLIENTS = 5;
 const OPS = 700;
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { RejectedRecord } from '../client/index.ts';
 import { checkOptimistic, type Issued } from '../client/testing/sim/index.ts';
 import { kanban } from '../demo/app.ts';
-import { announce, problemsOf, runKanban, seedsFor } from './support/sim-kanban.ts';
+import { announce, faultyNetwork, problemsOf, runKanban, seedsFor } from './support/sim-kanban.ts';
 
 /**
  * TEST-PLAN F10 `rebase-with-server-rejection`, in the simulator: client A, cut off, runs A1
@@ -11,16 +11,14 @@ import { announce, problemsOf, runKanban, seedsFor } from './support/sim-kanban.
  * A1 and C are confirmed, B is rejected with WIP_LIMIT and its reason, A's onRejected hears it,
  * card b is gone from A, and A's optimistic state equals the model at every idle step (G7, G11).
  */
-const FAULTS = {
-  latency: [1, 20] as const,
-  dropRequest: 0.05,
-  dropReply: 0.05,
-  duplicatePush: 0.5,
-  dropLive: 0.02,
-  duplicateLive: 0.5,
+const FAULTS = faultyNetwork({
+  latency: [1, 20],
+  lost: 0.05,
+  lostLive: 0.02,
+  copied: 0.5,
   maxCopies: 5,
   timeoutMs: 300,
-};
+});
 
 describe('rebase with a server rejection (F10)', () => {
   it('A and C confirmed, B rejected with a reason and gone locally, state equals the model', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { announce, problemsOf, runKanban } from './support/sim-kanban.ts';
+import { announce, faultyNetwork, problemsOf, runKanban } from './support/sim-kanban.ts';
 
 /**
  * Seeds the simulator has been run with, replayed on every run of the suite: each entry is a
@@ -10,16 +10,7 @@ import { announce, problemsOf, runKanban } from './support/sim-kanban.ts';
  * None has found a bug yet; these pin runs that crossed crash points, partitions and the storm,
  * so a change that breaks them shows at once.
  */
-const FAULTY = {
-  latency: [1, 25] as const,
-  dropRequest: 0.05,
-  dropReply: 0.05,
-  duplicatePush: 0.5,
-  dropLive: 0.05,
-  duplicateLive: 0.5,
-  maxCopies: 5,
-  timeoutMs: 400,
-};
+const FAULTY = faultyNetwork({ latency: [1, 25], lost: 0.05, copied: 0.5, maxCopies: 5, timeoutMs: 400 });
 
 const REGRESSIONS: ReadonlyArray<{ seed: number; clients: number; ops: number; what: string }> = [
   { seed: 42, clients: 3, ops: 150, what: 'three clients, crashes and partial partitions' },

@@ -1,11 +1,12 @@
 import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
 import * as v from 'valibot';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { dexieStorage, Engine, httpTransport } from '../client/index.ts';
 import { until } from '../client/testing/harness.ts';
 import { replay } from '../client/testing/replay.ts';
 import { bearerAuth, createServer, type EventStore, sqliteStore } from '../server/index.ts';
 import { defineApp, type PushCommand, type protocol, table, type WireEvent } from '../shared/index.ts';
+import { closedAfterEach } from './support/closed-after-each.ts';
 
 /**
  * G15 "initial sync cost grows with current state, not history": `GET /v1/snapshot`, and a new
@@ -38,10 +39,7 @@ const counters = defineApp({
 type CounterApp = typeof counters;
 const SCOPE = 'group:g';
 
-const engines: Engine<CounterApp>[] = [];
-afterEach(async () => {
-  await Promise.all(engines.splice(0).map((engine) => engine.close()));
-});
+const engines = closedAfterEach<Engine<CounterApp>>();
 
 interface Seen {
   readonly path: string;

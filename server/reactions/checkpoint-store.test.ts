@@ -1,8 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startPostgres, type TestPostgres } from '../../tests/support/postgres.ts';
+import { afterAll, describe, expect, it } from 'vitest';
+import { postgresForFile } from '../../tests/support/postgres-for-file.ts';
 import type { CheckpointStore } from './checkpoint-store.ts';
 import { memoryCheckpoints } from './memory-checkpoints.ts';
 import { postgresCheckpoints } from './postgres-checkpoints.ts';
@@ -63,13 +63,7 @@ runCheckpointContract('memory', memoryCheckpoints, false);
 const file = path.join(dir, 'checkpoints.db');
 runCheckpointContract('sqlite', () => sqliteCheckpoints({ file }), true);
 
-let pg: TestPostgres;
-beforeAll(async () => {
-  pg = await startPostgres();
-}, 60_000);
-afterAll(async () => {
-  await pg?.stop();
-});
+const pg = postgresForFile();
 runCheckpointContract('postgres', () => postgresCheckpoints({ connectionString: pg.url, schema: 'contract' }), true);
 
 describe('postgresCheckpoints leases', () => {

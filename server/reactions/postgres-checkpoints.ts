@@ -1,5 +1,6 @@
 import pg from 'pg';
 import type { WireEvent } from '../../shared/index.ts';
+import { withAdvisoryLock } from '../store/advisory-lock.ts';
 import type { CheckpointStore, ParkedEvents, ParkedInput } from './checkpoint-store.ts';
 
 export interface PostgresCheckpointsOptions {
@@ -143,18 +144,10 @@ export function postgresCheckpoints(options: PostgresCheckpointsOptions): Checkp
 }
 
 async function setUp(pool: pg.Pool, schema: string): Promise<void> {
-  const client = await pool.connect();
-  try {
-    await client.query('SELECT pg_advisory_lock($1)', [SETUP_LOCK]);
-    try {
-      await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
-      await client.query(SCHEMA);
-    } finally {
-      await client.query('SELECT pg_advisory_unlock($1)', [SETUP_LOCK]);
-    }
-  } finally {
-    client.release();
-  }
+  await withAdvisoryLock(pool, SETUP_LOCK, async (client) => {
+    await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+    await client.query(SCHEMA);
+  });
 }
 
 /**

@@ -1,17 +1,11 @@
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startPostgres, type TestPostgres } from '../../tests/support/postgres.ts';
+import { describe, expect, it } from 'vitest';
+import { postgresForFile } from '../../tests/support/postgres-for-file.ts';
 import { runEventStoreContract } from './contract.ts';
 import { postgresStore } from './postgres.ts';
 import { MIGRATIONS } from './postgres-schema.ts';
 
-let server: TestPostgres;
-beforeAll(async () => {
-  server = await startPostgres();
-}, 60_000);
-afterAll(async () => {
-  await server?.stop();
-});
+const server = postgresForFile();
 
 // Each store gets a schema of its own in one database: a fresh, empty store per test.
 let n = 0;

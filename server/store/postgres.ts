@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import type { AuditQuery, AuditRecord, WireEvent } from '../../shared/index.ts';
+import { withAdvisoryLock } from './advisory-lock.ts';
 import {
   type ClientLookup,
   type CommitRequest,
@@ -286,39 +287,31 @@ function translate(error: unknown): unknown {
 }
 
 async function migrate(pool: pg.Pool, schema: string): Promise<number> {
-  const client = await pool.connect();
-  try {
-    // Nodes starting together take turns; the second finds the work done.
-    await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
-    try {
-      await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
-      await client.query(
-        'CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())',
-      );
-      const { rows } = await client.query<{ version: number | null }>(
-        'SELECT max(version) AS version FROM schema_migrations',
-      );
-      let version = rows[0]?.version ?? 0;
-      for (const [i, sql] of MIGRATIONS.entries()) {
-        if (i + 1 <= version) continue;
-        await client.query('BEGIN');
-        try {
-          await client.query(sql);
-          await client.query('INSERT INTO schema_migrations (version) VALUES ($1)', [i + 1]);
-          await client.query('COMMIT');
-        } catch (error) {
-          await client.query('ROLLBACK');
-          throw error;
-        }
-        version = i + 1;
+  // Nodes starting together take turns; the second finds the work done.
+  return withAdvisoryLock(pool, MIGRATION_LOCK, async (client) => {
+    await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+    await client.query(
+      'CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())',
+    );
+    const { rows } = await client.query<{ version: number | null }>(
+      'SELECT max(version) AS version FROM schema_migrations',
+    );
+    let version = rows[0]?.version ?? 0;
+    for (const [i, sql] of MIGRATIONS.entries()) {
+      if (i + 1 <= version) continue;
+      await client.query('BEGIN');
+      try {
+        await client.query(sql);
+        await client.query('INSERT INTO schema_migrations (version) VALUES ($1)', [i + 1]);
+        await client.query('COMMIT');
+      } catch (error) {
+        await client.query('ROLLBACK');
+        throw error;
       }
-      return version;
-    } finally {
-      await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]);
+      version = i + 1;
     }
-  } finally {
-    client.release();
-  }
+    return version;
+  });
 }
 
 /**

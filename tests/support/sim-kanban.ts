@@ -188,6 +188,31 @@ export function problemsOf(name: string, result: KanbanResult): string {
 export { CALM };
 
 /**
+ * A faulty network as the simulator tests state it: `lost` is how often a request, a reply and
+ * (unless `lostLive` says otherwise) a live frame is lost; `copied` how often a push or a live
+ * frame arrives 2…`maxCopies` times.
+ */
+export function faultyNetwork(f: {
+  readonly latency: readonly [number, number];
+  readonly lost: number;
+  readonly lostLive?: number;
+  readonly copied: number;
+  readonly maxCopies: number;
+  readonly timeoutMs: number;
+}): NetworkFaults {
+  return {
+    latency: f.latency,
+    dropRequest: f.lost,
+    dropReply: f.lost,
+    duplicatePush: f.copied,
+    dropLive: f.lostLive ?? f.lost,
+    duplicateLive: f.copied,
+    maxCopies: f.maxCopies,
+    timeoutMs: f.timeoutMs,
+  };
+}
+
+/**
  * The seeds of one test: `SIM_SEED` alone when set (a replay), else `runs` consecutive seeds
  * from a fresh base, each printed before it runs.
  */

@@ -1,50 +1,32 @@
-import { mkdtempSync } from 'node:fs';
-import path from 'node:path';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { expect } from 'vitest';
 // biome-ignore lint/style/noRestrictedImports: an end-to-end test against the real kanban server
 import type { kanban } from '../../../demo/app.ts';
 import type { AuditResponse, PullResponse, WireEvent } from '../../../shared/index.ts';
-import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../../tests/support/chromium.ts';
 import { api } from '../../../tests/support/http.ts';
-import { type RunningServer, startServer, tempDir } from '../../../tests/support/server-process.ts';
 import type { WeftClient } from '../../create-client.ts';
-import { servePage } from './serve-page.ts';
+import { harnessForFile, startBrowserHarness } from './browser-harness.ts';
 import type { TabsPage } from './tabs-main.ts';
 
 /** The globals of `tabs.html`, as the tests' `evaluate` callbacks see them. */
 export type TabsWindow = Window & TabsPage & { weft: WeftClient<typeof kanban> } & Record<string, unknown>;
 
 /**
- * What the multi-tab browser tests share: a real weft server on SQLite, the Vite-served
- * `tabs.html`, fresh Chromium profiles, and reads of the server's stream and audit log.
+ * What the multi-tab browser tests share: the browser harness (a real weft server on SQLite,
+ * the Vite-served pages, fresh Chromium profiles), opening `tabs.html`, and reads of the
+ * server's stream and audit log.
  */
 export async function startTabsHarness(prefix: string) {
-  const temp = tempDir(prefix);
-  const server: RunningServer = await startServer(path.join(temp.dir, 'weft.db'));
-  const page = await servePage(server.url);
-  const contexts: BrowserContext[] = [];
-  const reader = api(server.url, 'demo:alice');
+  const base = await startBrowserHarness(prefix);
+  const reader = api(base.server.url, 'demo:alice');
 
   return {
-    server,
-    url: page.url,
-    /** A fresh browser profile: one client per database name in it. */
-    async profile(): Promise<BrowserContext> {
-      const dir = mkdtempSync(path.join(temp.dir, 'chromium-'));
-      const context = await chromium.launchPersistentContext(dir, {
-        executablePath: CHROMIUM_PATH,
-        headless: true,
-        args: [...CHROMIUM_ARGS],
-      });
-      contexts.push(context);
-      return context;
-    },
+    ...base,
     /** Opens `tabs.html` with `params` in `context`, without waiting for its client. */
     async start(context: BrowserContext, params: Record<string, string>): Promise<Page> {
       const tab = await context.newPage();
       tab.on('pageerror', (error) => console.error('page error:', error.message));
-      await tab.goto(`${page.url}/tabs.html?${new URLSearchParams(params)}`, { waitUntil: 'commit' });
+      await tab.goto(`${base.url}/tabs.html?${new URLSearchParams(params)}`, { waitUntil: 'commit' });
       return tab;
     },
     /** Opens `tabs.html` and waits for its client to open. */
@@ -64,16 +46,15 @@ export async function startTabsHarness(prefix: string) {
       expect(json.next).toBeNull();
       return json.records;
     },
-    async stop(): Promise<void> {
-      await Promise.all(contexts.map((context) => context.close().catch(() => undefined)));
-      await page.close();
-      await server.stop();
-      temp.dispose();
-    },
   };
 }
 
 export type TabsHarness = Awaited<ReturnType<typeof startTabsHarness>>;
+
+/** A `startTabsHarness(prefix)` for one test file: started in `beforeAll`, stopped in `afterAll`. */
+export function tabsHarnessForFile(prefix: string): TabsHarness {
+  return harnessForFile(() => startTabsHarness(prefix));
+}
 
 /** Waits until the page's `createClient` resolved: a boot that stalls fails here. */
 export async function waitForClient(tab: Page): Promise<void> {

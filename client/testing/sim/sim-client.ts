@@ -77,8 +77,6 @@ export class SimClient<A extends AnyApp = AnyApp> {
   #view: CrashableStorage | null = null;
   #dead = true;
   #ids = 0;
-  /** Group-commit callbacks the engine scheduled that have not run. */
-  #scheduled = 0;
 
   constructor(options: SimClientOptions<A>) {
     this.#options = options;
@@ -95,7 +93,7 @@ export class SimClient<A extends AnyApp = AnyApp> {
    * durable one (what the G7 check compares against).
    */
   get writesIdle(): boolean {
-    return this.alive && this.#scheduled === 0 && !this.#view?.busy;
+    return this.alive && !this.#view?.busy;
   }
 
   async open(): Promise<Engine<A>> {
@@ -104,7 +102,6 @@ export class SimClient<A extends AnyApp = AnyApp> {
     const domain = clock.domain();
     this.#domain = domain;
     this.#dead = false;
-    this.#scheduled = 0;
     const view = new CrashableStorage(this.storage, {
       clock,
       rng,
@@ -129,13 +126,6 @@ export class SimClient<A extends AnyApp = AnyApp> {
       clock: domain,
       random: () => rng.next(),
       newId: () => `${this.name}-${incarnation}-${++this.#ids}-${rng.hex(6)}`,
-      schedule: (run) => {
-        this.#scheduled++;
-        domain.setTimeout(() => {
-          this.#scheduled--;
-          run();
-        }, 0);
-      },
       ...(this.#options.syncOptions ? { syncOptions: this.#options.syncOptions } : {}),
     });
     if (this.incarnation === incarnation) this.engine = engine;

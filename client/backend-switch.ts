@@ -1,0 +1,221 @@
+import type { Row } from '../shared/index.ts';
+import type { Accepted, Backend, ClientStatus } from './backend.ts';
+import type { RejectedRecord } from './client-storage.ts';
+import { ClosedError } from './closed-error.ts';
+import type { CommandUpdate } from './command-lifecycle.ts';
+import { type Query, sameRows } from './query.ts';
+import { reportError } from './report-error.ts';
+import { scopedQuery, scopedSubscribe } from './scoped-query.ts';
+import { INITIAL_STATUS, type SyncStatus } from './status.ts';
+
+/** What a `BackendSwitch` asks of the session it serves. */
+export interface SwitchHost {
+  /** The session is closing: calls are refused. */
+  closed(): boolean;
+  /** This tab holds the leader lock (reported in `status().leader`). */
+  leading(): boolean;
+  /** What unscoped queries read: the tab's own scopes when the engine syncs others too, else null. */
+  readScopes(): ReadonlyArray<string> | null;
+}
+
+/**
+ * A tab's calls, subscriptions, listeners and unsettled commands, kept independent of the
+ * backend that serves them (the engine here, or the leader tab). `bind` moves every
+ * registration to a new backend and resends what the previous one left unanswered, so a
+ * leader change loses nothing: a command already answered is resubmitted by id (idempotent),
+ * with `resubmit: false` once it was durable; a call never answered runs again on the new one.
+ * An answer from a backend that is no longer current is dropped.
+ */
+export class BackendSwitch {
+  readonly #host: SwitchHost;
+  readonly #subs = new Set<LocalSubscription>();
+  readonly #commands = new Map<string, LocalCommand>();
+  /** Calls not answered yet, each with its reject (they fail with `ClosedError` at `close()`). */
+  readonly #ops = new Map<(backend: Backend) => void, (error: unknown) => void>();
+  readonly #statusListeners = new Set<(status: ClientStatus) => void>();
+  readonly #rejectedListeners = new Set<(rejection: RejectedRecord) => void>();
+  readonly #bindings: Array<() => void> = [];
+  #backend: Backend | null = null;
+  #status: ClientStatus = { ...INITIAL_STATUS, leader: false };
+
+  constructor(host: SwitchHost) {
+    this.#host = host;
+  }
+
+  submit(id: string, name: string, args: unknown, listener: (update: CommandUpdate) => void): Promise<Accepted> {
+    const command: LocalCommand = {
+      id,
+      name,
+      args,
+      durable: false,
+      replied: false,
+      listener: (update) => {
+        if (update.stage === 'durable') command.durable = true;
+        else this.#commands.delete(id);
+        listener(update);
+      },
+    };
+    this.#commands.set(id, command);
+    return this.call((backend) => backend.submit(id, name, args, command.listener, true)).then((accepted) => {
+      command.replied = true;
+      if (!accepted.ok) this.#commands.delete(id);
+      return accepted;
+    });
+  }
+
+  query(query: Query): Promise<Row[]> {
+    return this.call((backend) => scopedQuery(backend, query, this.#host.readScopes()));
+  }
+
+  /** Calls `callback` with the rows now (once a backend answers), then after each change of them. */
+  subscribe(query: Query, callback: (rows: Row[]) => void): () => void {
+    const sub: LocalSubscription = { query, callback, rows: null, detach: null };
+    // Kept before attaching: the backend calls back with the first result synchronously.
+    this.#subs.add(sub);
+    if (this.#backend) {
+      try {
+        this.#attach(sub, this.#backend);
+      } catch (error) {
+        this.#subs.delete(sub); // a bad query throws here, and is not kept
+        throw error;
+      }
+    }
+    return () => {
+      this.#subs.delete(sub);
+      sub.detach?.();
+    };
+  }
+
+  status(): ClientStatus {
+    return this.#status;
+  }
+
+  onStatus(listener: (status: ClientStatus) => void): () => void {
+    this.#statusListeners.add(listener);
+    listener(this.#status);
+    return () => this.#statusListeners.delete(listener);
+  }
+
+  onRejected(listener: (rejection: RejectedRecord) => void): () => void {
+    this.#rejectedListeners.add(listener);
+    return () => this.#rejectedListeners.delete(listener);
+  }
+
+  /** Runs `run` on the current backend, again on the next one if this one never answers. */
+  call<T>(run: (backend: Backend) => Promise<T>): Promise<T> {
+    if (this.#host.closed()) return Promise.reject(new ClosedError());
+    return new Promise<T>((resolve, reject) => {
+      const op = (backend: Backend) => {
+        let answer: Promise<T>;
+        try {
+          answer = run(backend);
+        } catch (error) {
+          answer = Promise.reject(error); // e.g. args a BroadcastChannel cannot clone
+        }
+        answer.then(
+          (value) => {
+            if (this.#backend !== backend || !this.#ops.delete(op)) return;
+            resolve(value);
+          },
+          (error: unknown) => {
+            if (this.#backend !== backend || !this.#ops.delete(op)) return;
+            reject(error);
+          },
+        );
+      };
+      this.#ops.set(op, reject);
+      if (this.#backend) op(this.#backend);
+    });
+  }
+
+  /** Moves every registration to `backend` and resends what the previous one left unanswered. */
+  bind(backend: Backend): void {
+    for (const detach of this.#bindings.splice(0)) detach();
+    this.#backend = backend;
+    for (const sub of this.#subs) {
+      try {
+        this.#attach(sub, backend);
+      } catch (error) {
+        reportError(error);
+      }
+    }
+    this.#bindings.push(
+      backend.onStatus((status) => this.#setStatus(status)),
+      backend.onRejected((rejection) => {
+        for (const listener of this.#rejectedListeners) call(listener, rejection);
+      }),
+    );
+    for (const command of this.#commands.values()) {
+      if (!command.replied) continue; // its submit is an unanswered call, resent below
+      void backend
+        .submit(command.id, command.name, command.args, command.listener, !command.durable)
+        .then((accepted) => {
+          if (!accepted.ok)
+            command.listener({ id: command.id, stage: 'rejected', code: accepted.code, message: accepted.message });
+        }, reportError);
+    }
+    for (const op of [...this.#ops.keys()]) op(backend);
+  }
+
+  /** No backend for now: calls from here on wait for the next `bind`, which resends those in flight. */
+  unbind(): void {
+    for (const detach of this.#bindings.splice(0)) detach();
+    this.#backend = null;
+  }
+
+  /** Detaches the status and rejection listeners and every subscription, for good. */
+  detachAll(): void {
+    for (const detach of this.#bindings.splice(0)) detach();
+    for (const sub of this.#subs) sub.detach?.();
+    this.#subs.clear();
+  }
+
+  /** Rejects every call still unanswered with `error`. */
+  rejectPending(error: unknown): void {
+    for (const reject of this.#ops.values()) reject(error);
+    this.#ops.clear();
+  }
+
+  #attach(sub: LocalSubscription, backend: Backend): void {
+    sub.detach?.();
+    sub.detach = scopedSubscribe(backend, sub.query, this.#host.readScopes(), (rows) => {
+      if (!this.#subs.has(sub) || this.#backend !== backend) return;
+      if (sub.rows !== null && sameRows(sub.rows, rows)) return; // the new leader's first answer, unchanged
+      sub.rows = rows;
+      call(sub.callback, rows);
+    });
+  }
+
+  #setStatus(status: SyncStatus): void {
+    const next: ClientStatus = { ...status, leader: this.#host.leading() };
+    const prev = this.#status;
+    const same = (Object.keys(next) as Array<keyof ClientStatus>).every((key) => next[key] === prev[key]);
+    if (same) return;
+    this.#status = next;
+    for (const listener of this.#statusListeners) call(listener, next);
+  }
+}
+
+interface LocalSubscription {
+  readonly query: Query;
+  readonly callback: (rows: Row[]) => void;
+  rows: Row[] | null;
+  detach: (() => void) | null;
+}
+
+interface LocalCommand {
+  readonly id: string;
+  readonly name: string;
+  readonly args: unknown;
+  readonly listener: (update: CommandUpdate) => void;
+  durable: boolean;
+  replied: boolean;
+}
+
+function call<T>(listener: (value: T) => void, value: T): void {
+  try {
+    listener(value);
+  } catch (error) {
+    reportError(error);
+  }
+}

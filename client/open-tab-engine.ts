@@ -1,0 +1,54 @@
+import type { AnyApp } from '../shared/index.ts';
+import { type Backend, engineBackend } from './backend.ts';
+import { Engine } from './engine.ts';
+import { httpTransport } from './http-transport.ts';
+import { loadOnline, saveOnline } from './online-preference.ts';
+import { openClientStorage } from './open-storage.ts';
+import { switchableTransport } from './switchable-transport.ts';
+
+/** Where one client's engine syncs, and under which IndexedDB name it keeps its state. */
+export interface SessionConfig {
+  readonly url: string;
+  readonly scopes: ReadonlyArray<string>;
+  /** The bearer token, or a function returning the current one. */
+  readonly auth?: string | (() => string | Promise<string>);
+  /** One client per name and browser profile; the tabs that share it elect one leader. */
+  readonly dbName: string;
+}
+
+/**
+ * The leader tab's engine on `scopes`: HTTP through a switch that remembers the user's
+ * online choice per `dbName`, on IndexedDB (or memory, flagged in status, where it cannot be
+ * opened). Its backend runs each submitted command under the id its tab chose.
+ */
+export async function openTabEngine(
+  app: AnyApp,
+  config: SessionConfig,
+  scopes: ReadonlyArray<string>,
+): Promise<{ engine: Engine; backend: Backend }> {
+  const { url, auth, dbName } = config;
+  const transport = switchableTransport(httpTransport({ url, ...(auth === undefined ? {} : { auth }) }));
+  transport.setEnabled(await loadOnline(dbName));
+  let chosenId: string | undefined;
+  const engine = await Engine.open({
+    app,
+    // IndexedDB, or memory (flagged in status) where it cannot be opened.
+    ...(await openClientStorage({ dbName, tables: app.tables })),
+    transport,
+    scopes,
+    newId: () => {
+      const id = chosenId ?? crypto.randomUUID();
+      chosenId = undefined;
+      return id;
+    },
+  });
+  const backend = engineBackend(
+    engine,
+    transport,
+    (id) => {
+      chosenId = id;
+    },
+    (online) => saveOnline(dbName, online),
+  );
+  return { engine, backend };
+}
