@@ -1,5 +1,5 @@
 import type { ProjectionTx, Row, TableDefs, TableReader } from './define-app.ts';
-import { compareKeys, matches } from './memory-tables.ts';
+import { matches } from './memory-tables.ts';
 
 /** One change recorded by an overlay: a row put, or `null` for a delete. */
 export interface RowChange {
@@ -37,9 +37,24 @@ export class OverlayTables implements ProjectionTx {
     const base = this.#base.find(table, where);
     if (!layer || layer.size === 0) return base;
     const keyField = this.#keyField(table);
-    const found = base.filter((row) => !layer.has(row[keyField] as string));
-    for (const row of this.#candidates(table, layer, where)) if (row && matches(row, where)) found.push(row);
-    return found.sort((a, b) => compareKeys(a[keyField] as string, b[keyField] as string));
+    const added: string[] = [];
+    for (const key of this.#candidates(table, layer, where)) {
+      const row = layer.get(key);
+      if (row && matches(row, where)) added.push(key);
+    }
+    added.sort(); // code-unit order, as `compareKeys`
+    // Both lists are sorted by key: merge them instead of sorting the whole result again.
+    const found: Row[] = [];
+    let next = 0;
+    for (const row of base) {
+      const key = row[keyField] as string;
+      if (layer.has(key)) continue;
+      for (; next < added.length && (added[next] as string) < key; next++)
+        found.push(layer.get(added[next] as string) as Row);
+      found.push(row);
+    }
+    for (; next < added.length; next++) found.push(layer.get(added[next] as string) as Row);
+    return found;
   }
 
   put(table: string, row: Row): void {
@@ -60,14 +75,18 @@ export class OverlayTables implements ProjectionTx {
     this.#tableLayer(table).set(key, null);
   }
 
-  /** The layer rows a `find` must test: those of one indexed value when `where` names one. */
-  #candidates(table: string, layer: Map<string, Row | null>, where: Readonly<Record<string, unknown>>) {
+  /** The keys of the layer rows a `find` must test: those of one indexed value when `where` names one. */
+  #candidates(
+    table: string,
+    layer: Map<string, Row | null>,
+    where: Readonly<Record<string, unknown>>,
+  ): Iterable<string> {
     const indexes = this.#tableIndexes(table);
     for (const field of Object.keys(where)) {
       const index = indexes.get(field);
-      if (index) return [...(index.get(where[field]) ?? [])].map((key) => layer.get(key) ?? null);
+      if (index) return index.get(where[field]) ?? [];
     }
-    return layer.values();
+    return layer.keys();
   }
 
   #unindex(table: string, key: string): void {

@@ -33,7 +33,8 @@ describe('the simulator replays a seed exactly', () => {
     const first = await once(seed);
     const second = await once(seed);
     expect(problemsOf('first run', first)).toBe('');
-    expect(second.sim.log.length).toBeGreaterThan(500);
+    // A substantial run, so the equality below is not vacuous (seeds give 390–1,000+ lines).
+    expect(second.sim.log.length).toBeGreaterThan(200);
     expect(second.sim.log).toEqual(first.sim.log);
     expect(second.sim.traceHash).toBe(first.sim.traceHash);
     expect(second.server.audit.map(({ recordedAt: _, ...r }) => r)).toEqual(
