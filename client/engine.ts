@@ -139,7 +139,7 @@ export class Engine<A extends AnyApp = AnyApp> {
       version: app.version,
       runDigest: run.digest,
       durable: false,
-      answered: false,
+      answeredThrough: null,
     };
     outbox.add(command);
     if (listener) lifecycle.track(id, this.#memoryOnly ? durableWhenConfirmed(listener) : listener);

@@ -18,8 +18,11 @@ export interface PendingCommand {
   runDigest: string | null;
   /** Whether its outbox row has committed: only durable commands are pushed. */
   durable: boolean;
-  /** The server applied it; it leaves once its events reach the confirmed state. */
-  answered: boolean;
+  /**
+   * The last event seq of the server's answer once it applied the command (null while
+   * unanswered); the command leaves once the confirmed state reaches it.
+   */
+  answeredThrough: number | null;
 }
 
 /**
@@ -38,7 +41,13 @@ export class Outbox {
   constructor(lastSeq: number, records: ReadonlyArray<OutboxRecord>) {
     this.lastSeq = lastSeq;
     for (const record of records) {
-      this.add({ ...record, version: record.version ?? 1, runDigest: record.digest, durable: true, answered: false });
+      this.add({
+        ...record,
+        version: record.version ?? 1,
+        runDigest: record.digest,
+        durable: true,
+        answeredThrough: null,
+      });
       this.lastSeq = Math.max(this.lastSeq, record.seq);
     }
   }
@@ -90,7 +99,7 @@ export class Outbox {
   *unanswered(): IterableIterator<PendingCommand> {
     for (const command of this.#commands.values()) {
       if (!command.durable) return;
-      if (!command.answered) yield command;
+      if (command.answeredThrough === null) yield command;
     }
   }
 
@@ -102,14 +111,14 @@ export class Outbox {
    */
   renumber(expected: number): boolean {
     const all = this.all();
-    const moving = all.filter((command) => !command.answered || command.seq >= expected);
+    const moving = all.filter((command) => command.answeredThrough === null || command.seq >= expected);
     const lastSeq = expected + moving.length - 1;
     if (lastSeq === this.lastSeq && (moving[0]?.seq ?? expected) === expected) return false;
     const movingSet = new Set(moving);
     const kept = all.filter((command) => !movingSet.has(command));
     moving.forEach((command, i) => {
       command.seq = expected + i;
-      command.answered = false;
+      command.answeredThrough = null;
     });
     // Per-scope order is unchanged: moving commands keep their relative order.
     this.#commands = new Map([...kept, ...moving].map((command) => [command.id, command]));

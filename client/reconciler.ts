@@ -45,8 +45,6 @@ type QuietOutcome = { readonly status: 'confirmed' } | { readonly status: 'rejec
  */
 export class Reconciler implements SyncHost {
   readonly #core: EngineCore;
-  /** The last event seq of each command the server applied, until it leaves the outbox. */
-  readonly #answeredAt = new Map<string, number>();
 
   constructor(core: EngineCore) {
     this.#core = core;
@@ -88,7 +86,6 @@ export class Reconciler implements SyncHost {
     results: ReadonlyArray<PushResult>,
   ): { behind: string[]; written: Promise<void> } {
     const byId = new Map(results.map((result) => [result.id, result]));
-    this.#forgetSettledAnswers();
     const perScope = new Map<string, { events: WireEvent[]; quiet: Map<string, QuietOutcome> }>();
     const behind = new Set<string>();
     for (const { id } of sent) {
@@ -111,8 +108,7 @@ export class Reconciler implements SyncHost {
           entry.quiet.set(id, { status: 'confirmed' });
           continue;
         }
-        command.answered = true;
-        this.#answeredAt.set(id, last);
+        command.answeredThrough = last;
         entry.events.push(...result.events);
       } else {
         // No events: none were emitted, or a duplicate's answer left them out; a pull tells.
@@ -160,7 +156,7 @@ export class Reconciler implements SyncHost {
     state.mark = result.mark;
     const ids = new Set(result.applied.map((event) => event.commandId));
     // Whatever the restored server has not got must be pushed again.
-    for (const command of outbox.inScope(scope)) if (!ids.has(command.id)) command.answered = false;
+    for (const command of outbox.inScope(scope)) if (!ids.has(command.id)) command.answeredThrough = null;
     const removed = outbox.remove(ids);
     this.#rebuild(state, Object.keys(app.tables));
     const rows = rowsOf(app, scope, confirmed);
@@ -200,7 +196,7 @@ export class Reconciler implements SyncHost {
     state.mark = null;
     const included = outbox
       .inScope(scope)
-      .filter((command) => command.answered && (this.#answeredAt.get(command.id) ?? Number.POSITIVE_INFINITY) <= seq);
+      .filter((command) => command.answeredThrough !== null && command.answeredThrough <= seq);
     const removed = outbox.remove(included.map((command) => command.id));
     this.#rebuild(state, Object.keys(app.tables));
     await this.#write(
@@ -220,17 +216,11 @@ export class Reconciler implements SyncHost {
   }
 
   hasAnswered(scope: string): boolean {
-    return this.#core.outbox.inScope(scope).some((command) => command.answered);
+    return this.#core.outbox.inScope(scope).some((command) => command.answeredThrough !== null);
   }
 
   report(patch: Parameters<StatusStore['update']>[0]): void {
     this.#core.status.update(patch);
-  }
-
-  /** Drops the answers of commands no longer pending, so the map never outgrows the outbox by more than a push. */
-  #forgetSettledAnswers(): void {
-    if (this.#answeredAt.size <= this.#core.outbox.size) return;
-    for (const id of this.#answeredAt.keys()) if (!this.#core.outbox.get(id)) this.#answeredAt.delete(id);
   }
 
   /**

@@ -7,9 +7,10 @@ import { dexieStorage, Engine, httpTransport } from '../client/index.ts';
 import { until } from '../client/testing/harness.ts';
 import { boardScope, type KanbanApp, kanban } from '../demo/app.ts';
 import { sqliteStore } from '../server/index.ts';
-import { applyEvent, MemoryTables, type protocol, type WireEvent } from '../shared/index.ts';
+import { applyEvent, MemoryTables, type WireEvent } from '../shared/index.ts';
 import { api, commandFactory } from './support/http.ts';
 import { seedBoard } from './support/kanban.ts';
+import { type SeenExchange, seenExchange } from './support/seen-exchange.ts';
 import { startServerChild } from './support/server-child.ts';
 import { startServer, tempDir } from './support/server-process.ts';
 
@@ -76,12 +77,7 @@ async function seedHistory(file: string, boardId: string, count: number): Promis
   return tables;
 }
 
-interface Seen {
-  readonly path: string;
-  readonly query: URLSearchParams;
-  readonly events: WireEvent[];
-  readonly snapshot?: protocol.SnapshotResponse;
-}
+type Seen = SeenExchange;
 
 describe('L02 fan-out and initial sync', () => {
   it(`a new client joining a stream of ${HISTORY.toLocaleString('en')} events bootstraps from the snapshot, not a full replay`, async () => {
@@ -96,17 +92,7 @@ describe('L02 fan-out and initial sync', () => {
         auth: 'demo:newcomer',
         fetch: async (request) => {
           const res = await fetch(request);
-          const url = new URL(request.url);
-          const entry: { -readonly [K in keyof Seen]: Seen[K] } = {
-            path: url.pathname,
-            query: url.searchParams,
-            events: [],
-          };
-          if (res.ok && url.pathname === '/v1/pull')
-            entry.events = ((await res.clone().json()) as { events: WireEvent[] }).events;
-          if (res.ok && url.pathname === '/v1/snapshot')
-            entry.snapshot = (await res.clone().json()) as protocol.SnapshotResponse;
-          seen.push(entry);
+          seen.push(await seenExchange(request, res));
           return res;
         },
       });

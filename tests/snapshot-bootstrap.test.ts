@@ -7,6 +7,7 @@ import { replay } from '../client/testing/replay.ts';
 import { bearerAuth, createServer, type EventStore, sqliteStore } from '../server/index.ts';
 import { defineApp, type PushCommand, type protocol, table, type WireEvent } from '../shared/index.ts';
 import { closedAfterEach } from './support/closed-after-each.ts';
+import { type SeenExchange, seenExchange } from './support/seen-exchange.ts';
 
 /**
  * G15 "initial sync cost grows with current state, not history": `GET /v1/snapshot`, and a new
@@ -41,14 +42,7 @@ const SCOPE = 'group:g';
 
 const engines = closedAfterEach<Engine<CounterApp>>();
 
-interface Seen {
-  readonly path: string;
-  readonly query: URLSearchParams;
-  readonly status: number;
-  /** The events a pull answered with. */
-  readonly events: WireEvent[];
-  readonly snapshot?: protocol.SnapshotResponse;
-}
+type Seen = SeenExchange;
 
 /** The server, a writer that seeds history through `/v1/push`, and a counting `fetch` per client. */
 function setup(options: { withSnapshots?: boolean } = {}) {
@@ -101,17 +95,7 @@ function setup(options: { withSnapshots?: boolean } = {}) {
             ? Response.json({ error: { code: 'not_found', message: 'no route' } }, { status: 404 })
             : await server.request(request);
         if (hooks.rewrite) res = await hooks.rewrite(url.pathname, res);
-        const entry: { -readonly [K in keyof Seen]: Seen[K] } = {
-          path: url.pathname,
-          query: url.searchParams,
-          status: res.status,
-          events: [],
-        };
-        if (res.ok && url.pathname === '/v1/pull')
-          entry.events = ((await res.clone().json()) as { events: WireEvent[] }).events;
-        if (res.ok && url.pathname === '/v1/snapshot')
-          entry.snapshot = (await res.clone().json()) as protocol.SnapshotResponse;
-        seen.push(entry);
+        seen.push(await seenExchange(request, res));
         return res;
       },
     });

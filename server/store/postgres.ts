@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import type { AuditQuery, AuditRecord, WireEvent } from '../../shared/index.ts';
+import type { AuditQuery, WireEvent } from '../../shared/index.ts';
 import { withAdvisoryLock } from './advisory-lock.ts';
 import {
   type ClientLookup,
@@ -12,6 +12,7 @@ import {
   type StoredResult,
 } from './port.ts';
 import { MIGRATIONS } from './postgres-schema.ts';
+import { type AuditRow, type ResultRow, toAudit, toResult } from './stored-rows.ts';
 
 /**
  * Invariants: one commit is one transaction. It locks every scope's head row it touches
@@ -386,77 +387,5 @@ function toEvent(scope: string, r: EventRow): WireEvent {
     commandId: r.command_id,
     clientId: r.client_id,
     at: Number(r.at),
-  };
-}
-
-interface ResultRow {
-  client_id: string;
-  seq: string;
-  command_id: string;
-  name: string;
-  args_json: string;
-  status: 'applied' | 'rejected';
-  scope: string;
-  first_seq: string;
-  event_count: number;
-  code: string | null;
-  message: string | null;
-}
-
-function toResult(r: ResultRow): StoredResult {
-  return {
-    clientId: r.client_id,
-    seq: Number(r.seq),
-    commandId: r.command_id,
-    name: r.name,
-    argsJson: r.args_json,
-    status: r.status,
-    scope: r.scope,
-    firstSeq: Number(r.first_seq),
-    eventCount: Number(r.event_count),
-    code: r.code,
-    message: r.message,
-  };
-}
-
-interface AuditRow {
-  id: string;
-  recorded_at: string;
-  scope: string;
-  command_id: string;
-  client_id: string;
-  user_id: string;
-  name: string;
-  args: string;
-  seq: string;
-  base_seq: string;
-  head_seq: string;
-  outcome: AuditRecord['outcome'];
-  code: string | null;
-  message: string | null;
-  event_seqs: string;
-  intervened_count: number;
-  intervened: string;
-}
-
-function toAudit(r: AuditRow): AuditRecord {
-  return {
-    id: Number(r.id),
-    recordedAt: Number(r.recorded_at),
-    scope: r.scope,
-    commandId: r.command_id,
-    clientId: r.client_id,
-    userId: r.user_id,
-    name: r.name,
-    args: JSON.parse(r.args) as unknown,
-    seq: Number(r.seq),
-    baseSeq: Number(r.base_seq),
-    headSeq: Number(r.head_seq),
-    outcome: r.outcome,
-    code: r.code,
-    message: r.message,
-    eventSeqs: JSON.parse(r.event_seqs) as number[],
-    intervenedCount: Number(r.intervened_count),
-    intervened: JSON.parse(r.intervened) as AuditRecord['intervened'],
   };
 }

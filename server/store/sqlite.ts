@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import type { AuditQuery, AuditRecord, WireEvent } from '../../shared/index.ts';
+import type { AuditQuery, WireEvent } from '../../shared/index.ts';
 import {
   type ClientLookup,
   type CommitRequest,
@@ -11,6 +11,7 @@ import {
   StoreConflict,
   type StoredResult,
 } from './port.ts';
+import { type AuditRow, type ResultRow, toAudit, toResult } from './stored-rows.ts';
 
 const SCHEMA_V1 = `
 CREATE TABLE IF NOT EXISTS events (scope TEXT NOT NULL, seq INTEGER NOT NULL, type TEXT NOT NULL, data TEXT NOT NULL,
@@ -32,20 +33,6 @@ CREATE INDEX IF NOT EXISTS audit_name ON audit (name, id);
 CREATE INDEX IF NOT EXISTS audit_time ON audit (recorded_at);
 CREATE TABLE IF NOT EXISTS snapshots (scope TEXT PRIMARY KEY, seq INTEGER NOT NULL, tables TEXT NOT NULL) WITHOUT ROWID;
 `;
-
-interface ResultRow {
-  client_id: string;
-  seq: number;
-  command_id: string;
-  name: string;
-  args_json: string;
-  status: 'applied' | 'rejected';
-  scope: string;
-  first_seq: number;
-  event_count: number;
-  code: string | null;
-  message: string | null;
-}
 
 export interface SqliteEventStore extends EventStore {
   /** `journal_mode` and `synchronous` as SQLite reports them (FULL = 2). */
@@ -301,64 +288,6 @@ export function sqliteStore(options: { file: string }): SqliteEventStore {
       if (db.open) flush(); // commits already asked for still land
       if (db.open) db.close();
     },
-  };
-}
-
-interface AuditRow {
-  id: number;
-  recorded_at: number;
-  scope: string;
-  command_id: string;
-  client_id: string;
-  user_id: string;
-  name: string;
-  args: string;
-  seq: number;
-  base_seq: number;
-  head_seq: number;
-  outcome: AuditRecord['outcome'];
-  code: string | null;
-  message: string | null;
-  event_seqs: string;
-  intervened_count: number;
-  intervened: string;
-}
-
-function toAudit(r: AuditRow): AuditRecord {
-  return {
-    id: r.id,
-    recordedAt: r.recorded_at,
-    scope: r.scope,
-    commandId: r.command_id,
-    clientId: r.client_id,
-    userId: r.user_id,
-    name: r.name,
-    args: JSON.parse(r.args) as unknown,
-    seq: r.seq,
-    baseSeq: r.base_seq,
-    headSeq: r.head_seq,
-    outcome: r.outcome,
-    code: r.code,
-    message: r.message,
-    eventSeqs: JSON.parse(r.event_seqs) as number[],
-    intervenedCount: r.intervened_count,
-    intervened: JSON.parse(r.intervened) as AuditRecord['intervened'],
-  };
-}
-
-function toResult(r: ResultRow): StoredResult {
-  return {
-    clientId: r.client_id,
-    seq: r.seq,
-    commandId: r.command_id,
-    name: r.name,
-    argsJson: r.args_json,
-    status: r.status,
-    scope: r.scope,
-    firstSeq: r.first_seq,
-    eventCount: r.event_count,
-    code: r.code,
-    message: r.message,
   };
 }
 
