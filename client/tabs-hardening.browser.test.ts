@@ -189,12 +189,14 @@ describe('tab protocol hardening (real Chromium)', () => {
     await follower.reload({ waitUntil: 'commit' }); // the inline tab leads now, the reloaded one follows
     await follower.waitForFunction(() => (window as unknown as TabsWindow).weft !== undefined);
     expect(await leader.evaluate(() => (window as unknown as TabsWindow).weft.status().leader)).toBe(true);
-    const hung = follower.evaluate(
-      () =>
-        new Promise<void>((resolve) => {
-          new BroadcastChannel('hung').onmessage = () => resolve();
-        }),
-    );
+    // The follower listens before the leader says it is stuck, or the one message could be missed.
+    await follower.evaluate(() => {
+      const page = window as unknown as { hung?: Promise<void> };
+      page.hung = new Promise<void>((resolve) => {
+        new BroadcastChannel('hung').onmessage = () => resolve();
+      });
+    });
+    const hung = follower.evaluate(() => (window as unknown as { hung?: Promise<void> }).hung);
     // A leader whose thread is stuck (a long task) answers nothing; it says so first.
     const stuck = leader
       .evaluate(() => {
