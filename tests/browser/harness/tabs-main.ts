@@ -6,10 +6,10 @@
  * wait again); `&observer=1`
  * opens no client and samples the Web Locks of `db` instead.
  */
-// biome-ignore lint/style/noRestrictedImports: a test fixture; the real server under test runs the kanban app
+
+import { createClient, type WeftClient } from '../../../client/index.ts';
+import { createInlineClient } from '../../../client/worker-entry.ts';
 import { kanban } from '../../../demo/app.ts';
-import { createClient, type WeftClient } from '../../index.ts';
-import { createInlineClient } from '../../worker-entry.ts';
 
 export interface TabsPage {
   weft?: WeftClient<typeof kanban>;
