@@ -112,6 +112,43 @@ describe('weft installed from its tarball into an app of its own', () => {
     expect(output.status).toBe(0);
   });
 
+  it('type-checks the server and testing entries too, with no @types of their drivers', () => {
+    const probe = path.join(app, 'server-probe.ts');
+    writeFileSync(
+      probe,
+      [
+        "import { bearerAuth, createServer, type EventStore } from 'weft/server';",
+        "import { postgresStore } from 'weft/server/postgres';",
+        "import { sqliteStore } from 'weft/server/sqlite';",
+        "import { Engine, memoryStorage, MemoryTransport } from 'weft/testing';",
+        "import { notes } from './src/app.js';",
+        "const store: EventStore = sqliteStore({ file: ':memory:' });",
+        'const auth = bearerAuth({ verify: (token) => ({ userId: token }) });',
+        'export const server = createServer({ app: notes, store, auth });',
+        "export const other = postgresStore({ connectionString: 'postgres://localhost/x' });",
+        'export const parts = [Engine, memoryStorage, MemoryTransport];',
+      ].join('\n'),
+    );
+    writeFileSync(
+      path.join(app, 'tsconfig.server.json'),
+      JSON.stringify({
+        extends: './tsconfig.json',
+        compilerOptions: { lib: ['ES2023', 'DOM'] },
+        include: ['server-probe.ts'],
+      }),
+    );
+    try {
+      const output = spawnSync('npx', ['tsc', '--noEmit', '-p', 'tsconfig.server.json'], {
+        cwd: app,
+        encoding: 'utf8',
+      });
+      expect(`${output.stdout}${output.stderr}`.trim()).toBe('');
+      expect(output.status).toBe(0);
+    } finally {
+      rmSync(probe);
+    }
+  });
+
   it('reports a wrong command name or argument as a type error', () => {
     const probe = path.join(app, 'src/wrong.ts');
     writeFileSync(
