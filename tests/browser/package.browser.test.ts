@@ -235,7 +235,7 @@ describe('weft installed from its tarball into an app of its own', () => {
 });
 
 describe('a browser-only app that installs weft', () => {
-  it('compiles nothing native and installs no server driver, tsx or react-dom', () => {
+  it('compiles nothing native, installs no server driver, tsx or react-dom, and loads weft/server without one', () => {
     const only = path.join(temp, 'browser-only');
     cpSync(path.join(ROOT, 'examples/notes/index.html'), path.join(only, 'index.html'));
     writeFileSync(
@@ -257,5 +257,19 @@ describe('a browser-only app that installs weft', () => {
       expect(existsSync(path.join(modules, absent)), absent).toBe(false);
     const native = [...files(modules)].filter((file) => file.endsWith('.node') || file.endsWith('binding.gyp'));
     expect(native).toEqual([]);
+
+    // weft/server loads with plain node and no driver; an adapter without its driver names it.
+    const load = (entry: string) =>
+      spawnSync(process.execPath, ['--input-type=module', '-e', `await import('${entry}'); console.log('loaded')`], {
+        cwd: only,
+        encoding: 'utf8',
+      });
+    expect(load('weft/server').stdout.trim()).toBe('loaded');
+    const sqlite = load('weft/server/sqlite');
+    expect(sqlite.status).not.toBe(0);
+    expect(sqlite.stderr).toContain('weft/server/sqlite needs the package "better-sqlite3"');
+    expect(sqlite.stderr).toContain('npm install better-sqlite3');
+    const postgres = load('weft/server/postgres');
+    expect(postgres.stderr).toContain('npm install pg');
   });
 });
