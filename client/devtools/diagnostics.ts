@@ -1,3 +1,4 @@
+import type { ClientStatus } from '../index.ts';
 import type { PanelContext } from './panel-context.ts';
 import type { CommandStage } from './recorder.ts';
 
@@ -7,7 +8,7 @@ export interface DiagnosticBundle {
   readonly version: 1;
   readonly generatedAt: number;
   readonly userAgent: string;
-  readonly status: unknown;
+  readonly status: ClientStatus;
   readonly reconnects: number;
   readonly errors: ReadonlyArray<{ code: string; message: string; at: number }>;
   readonly storage: { usage?: number; quota?: number } | null;
