@@ -70,7 +70,9 @@ describe('the commands view', () => {
     const times = stages.map((li) => li.querySelector('.time')?.textContent ?? '');
     expect(times[0]).toContain('+0 ms');
     expect(times[2]).toContain('+4 ms');
-    expect(times[3]).toContain('+3.0 s');
+    // Pushed: the server's audit record says when it got there (recordedAt, 5 s after executed).
+    expect(stages[3]?.textContent).toContain('the server recorded it');
+    expect(times[3]).toContain('+5.0 s');
     expect(times[4]).toContain('+3.0 s');
     expect(t0).toBeLessThan(client.clock);
     const audit = rowOf(el, id)?.querySelector<HTMLElement>('[data-testid="devtools-audit"]');
@@ -152,12 +154,19 @@ describe('the commands view', () => {
     server.forbid = true;
     const el = mount(scriptedContext(client, server));
     const id = client.run('moveCard', {}, 'board:b1');
+    client.step(id, 'durable');
+    client.clock += 2000;
+    client.setStatus({ syncing: true });
     client.reject(id, 'WIP_LIMIT', 'full');
     await settle();
     expect(el.querySelector('[data-testid="devtools-audit-state"]')?.textContent).toContain('not readable');
     open(el, id);
     expect(rowOf(el, id)?.querySelector('[data-stage="rejected"]')).not.toBeNull();
     expect(rowOf(el, id)?.querySelector<HTMLElement>('[data-testid="devtools-audit"]')?.dataset.outcome).toBe('none');
+    // Without the audit, pushed is what the page saw: the status reporting a push under way.
+    const pushed = rowOf(el, id)?.querySelector('[data-stage="pushed"]');
+    expect(pushed?.textContent).toContain('a push began');
+    expect(pushed?.querySelector('.time')?.textContent).toContain('+2.0 s');
   });
 
   it('lists rejections from the inbox and dismisses one through the client', async () => {

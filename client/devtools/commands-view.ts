@@ -16,8 +16,16 @@ const STAGES: ReadonlyArray<readonly [CommandStage, string]> = [
   ['executed', 'executed'],
   ['applied', 'applied (visible to queries)'],
   ['durable', 'durable (outbox committed)'],
-  ['pushed', 'pushed (the push that carried it began)'],
 ];
+
+/**
+ * When the command reached the server. The server's audit record says it exactly (its clock);
+ * without one, the page only sees a push begin through the status, which lags the worker.
+ */
+function pushedStep(entry: CommandEntry, record: AuditRecord | undefined): { at: number | undefined; label: string } {
+  if (record) return { at: record.recordedAt, label: 'pushed (the server recorded it; server clock)' };
+  return { at: entry.times.pushed, label: 'pushed (≈ a push began, as this page saw it)' };
+}
 
 /** How far back the audit is read before the oldest command shown (covers clock skew). */
 const AUDIT_MARGIN_MS = 60 * 60 * 1000;
@@ -153,12 +161,15 @@ export function commandsView(ctx: PanelContext, audit: AuditIndex): View {
       h(
         'ol',
         { class: 'timeline', 'data-testid': 'devtools-timeline' },
-        STAGES.map(([stage, label]) =>
+        [
+          ...STAGES.map(([stage, label]) => ({ stage, at: entry.times[stage], label })),
+          { stage: 'pushed', ...pushedStep(entry, record) },
+        ].map(({ stage, at, label }) =>
           h(
             'li',
-            { 'data-stage': stage, class: entry.times[stage] === undefined ? 'muted' : '' },
+            { 'data-stage': stage, class: at === undefined ? 'muted' : '' },
             h('span', { class: 'stage' }, label),
-            h('span', { class: 'time' }, stamp(entry.times[stage])),
+            h('span', { class: 'time' }, stamp(at)),
           ),
         ),
         final
