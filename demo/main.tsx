@@ -36,7 +36,12 @@ try {
   });
   window.weft = client;
   // The demo is a showcase: its devtools are on everywhere (an app would gate them, see README).
-  const devtools = mountDevtools(client, { auth: tokenFor(userName), scopes: [boardScope(boardId)], enabled: true });
+  const devtools = mountDevtools(client, {
+    app: kanban,
+    auth: tokenFor(userName),
+    scopes: [boardScope(boardId)],
+    enabled: true,
+  });
   createRoot(root).render(
     <App
       client={client}

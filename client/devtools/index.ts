@@ -5,6 +5,7 @@
  * an app that never opens it ships a recorder of a few hundred bytes.
  */
 import * as v from 'valibot';
+import type { AnyApp } from '../../shared/index.ts';
 import { InvalidInputError, type WeftClient } from '../index.ts';
 import type { DiagnosticBundle } from './diagnostics.ts';
 import type { Panel, PanelView } from './panel.ts';
@@ -21,6 +22,11 @@ export interface DevtoolsOptions {
   readonly url?: string | null;
   /** The bearer token for those reads (the user's, or an admin's), or a function returning it. */
   readonly auth?: string | (() => string | Promise<string>);
+  /**
+   * The app definition (the one `createClient` got): lets the Scopes view show the rows a
+   * selected event wrote, before and after, by replaying the scope's events up to it.
+   */
+  readonly app?: AnyApp;
   /** The scopes the app syncs, shown even before a command targets them. */
   readonly scopes?: ReadonlyArray<string>;
   /**
@@ -57,6 +63,12 @@ const OptionsSchema = v.object({
   enabled: v.optional(v.boolean('enabled must be a boolean')),
   launcher: v.optional(v.boolean('launcher must be a boolean')),
   channel: v.optional(v.string('channel must be a string')),
+  app: v.optional(
+    v.looseObject(
+      { tables: v.record(v.string(), v.unknown()), events: v.record(v.string(), v.unknown()) },
+      'app must be the app definition (defineApp)',
+    ),
+  ),
 });
 
 /**
@@ -93,6 +105,7 @@ export function mountDevtools(client: WeftClient, options: DevtoolsOptions = {})
       recorder,
       server:
         url === null ? null : lazy.httpServer({ url, ...(options.auth === undefined ? {} : { auth: options.auth }) }),
+      app: options.app ?? null,
       scopes: options.scopes ?? [],
       tabs: () => presence.tabs(),
       estimate: estimateStorage,

@@ -1,3 +1,4 @@
+import type { AnyApp } from '../../shared/index.ts';
 import type { WeftClient } from '../index.ts';
 import type { DevtoolsRecorder } from './recorder.ts';
 import type { DevtoolsServer } from './server-api.ts';
@@ -8,6 +9,8 @@ export interface PanelContext {
   readonly recorder: DevtoolsRecorder;
   /** The weft server to read audit records and events from; `null` shows local state only. */
   readonly server: DevtoolsServer | null;
+  /** The app definition, to replay a scope and show the rows an event wrote; `null`: not shown. */
+  readonly app: AnyApp | null;
   /** The scopes the app syncs (more show up as commands target them). */
   readonly scopes: ReadonlyArray<string>;
   /** Other tabs of this client, as announced over the devtools' BroadcastChannel. */

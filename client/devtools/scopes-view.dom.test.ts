@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { todo } from '../testing/todo-app.ts';
 import { AuditIndex } from './audit-index.ts';
 import type { View } from './panel-context.ts';
 import { scopesView } from './scopes-view.ts';
@@ -87,5 +88,58 @@ describe('the scopes view', () => {
     expect(view.el.textContent).toContain('no server given');
     expect(view.el.querySelector('[data-testid="devtools-scope-pending"]')?.textContent).toBe('1');
     expect(view.el.querySelector('[data-testid="devtools-scope-head"]')?.textContent).toBe('—');
+  });
+});
+
+describe('the rows an event wrote', () => {
+  const todoEvent = (seq: number, type: string, data: unknown) => ({
+    ...event(seq, type, `cmd-${seq}`, data),
+    scope: 'list:a',
+  });
+
+  it('replays the scope with the app and shows each row before and after the selected event', async () => {
+    const client = scriptedClient();
+    const server = scriptedServer();
+    server.scopeEvents.set('list:a', [
+      todoEvent(1, 'added', { listId: 'a', itemId: 'i1', text: 'milk' }),
+      todoEvent(2, 'added', { listId: 'a', itemId: 'i2', text: 'eggs' }),
+      todoEvent(3, 'renamed', { itemId: 'i1', text: 'oat milk' }),
+      todoEvent(4, 'removed', { itemId: 'i2' }),
+    ]);
+    view = scopesView(scriptedContext(client, server, { scopes: ['list:a'], app: todo }), new AuditIndex(server));
+    document.body.append(view.el);
+    await settle();
+    const select = (seq: number) =>
+      view?.el.querySelector<HTMLElement>(`[data-testid="devtools-event"][data-seq="${seq}"] button`)?.click();
+    const writes = () =>
+      [...(view?.el.querySelectorAll<HTMLElement>('[data-testid="devtools-row-write"]') ?? [])].map((row) => ({
+        key: row.dataset.key,
+        before: row.querySelector('[data-testid="devtools-row-before"]')?.textContent ?? '',
+        after: row.querySelector('[data-testid="devtools-row-after"]')?.textContent ?? '',
+      }));
+
+    select(3);
+    await settle();
+    expect(writes()).toHaveLength(1);
+    expect(writes()[0]?.key).toBe('i1');
+    expect(JSON.parse(writes()[0]?.before ?? '')).toMatchObject({ itemId: 'i1', text: 'milk' });
+    expect(JSON.parse(writes()[0]?.after ?? '')).toMatchObject({ itemId: 'i1', text: 'oat milk' });
+
+    select(4);
+    await settle();
+    expect(writes()).toEqual([{ key: 'i2', before: expect.stringContaining('eggs'), after: '(deleted)' }]);
+
+    select(1);
+    await settle();
+    expect(writes()[0]).toMatchObject({ key: 'i1', before: '(none)' });
+  });
+
+  it('asks for the app when it was not given', async () => {
+    const server = scriptedServer();
+    server.scopeEvents.set('list:a', [todoEvent(1, 'added', { listId: 'a', itemId: 'i1', text: 'milk' })]);
+    view = scopesView(scriptedContext(scriptedClient(), server, { scopes: ['list:a'] }), new AuditIndex(server));
+    await settle();
+    view.el.querySelector<HTMLElement>('[data-testid="devtools-event"] button')?.click();
+    expect(view.el.textContent).toContain('pass `app` to mountDevtools');
   });
 });

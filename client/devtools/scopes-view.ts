@@ -1,6 +1,7 @@
 import type { WireEvent } from '../../shared/index.ts';
 import type { AuditIndex } from './audit-index.ts';
 import { clock, fill, h, shortId } from './dom.ts';
+import { type RowWrite, rowsWrittenBy } from './event-rows.ts';
 import type { PanelContext, View } from './panel-context.ts';
 
 /** The newest events shown per scope. */
@@ -15,11 +16,13 @@ interface ScopeRead {
 /**
  * Scopes: each scope's server head, this device's pending commands in it and its stale or
  * quarantined state; on demand its newest events (newest first) with the command that caused
- * each, and the data a selected event carries.
+ * each, the data a selected event carries and the rows it wrote, before and after.
  */
 export function scopesView(ctx: PanelContext, audit: AuditIndex): View {
   const reads = new Map<string, ScopeRead>();
   let selected: { scope: string; seq: number } | null = null;
+  /** What the selected event wrote: loading, the rows, or why not. */
+  let writes: { key: string; rows?: RowWrite[]; error?: string } | null = null;
   const body = h('div', {});
   const el = h(
     'section',
@@ -130,6 +133,7 @@ export function scopesView(ctx: PanelContext, audit: AuditIndex): View {
                 class: 'summary',
                 onclick: () => {
                   selected = open ? null : { scope, seq: event.seq };
+                  if (selected) void replay(scope, event.seq);
                   render();
                 },
               },
@@ -139,8 +143,67 @@ export function scopesView(ctx: PanelContext, audit: AuditIndex): View {
               h('span', { class: 'muted' }, ` ${clock(event.at)}`),
             ),
             open ? h('pre', { 'data-testid': 'devtools-event-data' }, JSON.stringify(event.data, null, 2)) : null,
+            open ? rowsPart(`${scope}#${event.seq}`) : null,
           );
         }),
+      ),
+    );
+  }
+
+  /** Replays the scope up to `seq` with the app's projections: the rows that event wrote. */
+  async function replay(scope: string, seq: number): Promise<void> {
+    const { app, server } = ctx;
+    const key = `${scope}#${seq}`;
+    if (!app || !server) return;
+    writes = { key };
+    try {
+      const rows = rowsWrittenBy(app, await server.history(scope, seq), seq);
+      if (writes?.key === key) writes = { key, rows };
+    } catch (error) {
+      if (writes?.key === key) writes = { key, error: error instanceof Error ? error.message : String(error) };
+    }
+    render();
+  }
+
+  function rowsPart(key: string) {
+    if (!ctx.app) return h('p', { class: 'muted' }, 'pass `app` to mountDevtools to see the rows this event wrote');
+    if (writes?.key !== key) return null;
+    if (writes.error) return h('p', { class: 'error' }, `rows not replayed: ${writes.error}`);
+    if (!writes.rows) return h('p', { class: 'muted' }, 'replaying the scope…');
+    return h(
+      'table',
+      { class: 'grid', 'data-testid': 'devtools-event-rows' },
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          ['table', 'key', 'before', 'after'].map((t) => h('th', {}, t)),
+        ),
+      ),
+      h(
+        'tbody',
+        {},
+        writes.rows.length === 0 ? h('tr', {}, h('td', { colspan: 4, class: 'muted' }, 'it wrote no row')) : null,
+        writes.rows.map((write) =>
+          h(
+            'tr',
+            { 'data-testid': 'devtools-row-write', 'data-table': write.table, 'data-key': write.key },
+            h('td', {}, write.table),
+            h('td', {}, write.key),
+            h(
+              'td',
+              { 'data-testid': 'devtools-row-before' },
+              h('pre', {}, write.before ? JSON.stringify(write.before, null, 1) : '(none)'),
+            ),
+            h(
+              'td',
+              { 'data-testid': 'devtools-row-after' },
+              h('pre', {}, write.after ? JSON.stringify(write.after, null, 1) : '(deleted)'),
+            ),
+          ),
+        ),
       ),
     );
   }

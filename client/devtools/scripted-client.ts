@@ -1,4 +1,4 @@
-import type { AuditRecord, WireEvent } from '../../shared/index.ts';
+import type { AnyApp, AuditRecord, WireEvent } from '../../shared/index.ts';
 import type { ClientStatus, CommandTrace, RejectedRecord, WeftClient } from '../index.ts';
 import type { PanelContext, TabInfo } from './panel-context.ts';
 import { DevtoolsRecorder } from './recorder.ts';
@@ -105,7 +105,6 @@ export function scriptedClient(start = Date.UTC(2026, 11, 3, 9, 0, 0)): Scripted
 
 export interface ScriptedServer extends DevtoolsServer {
   readonly records: AuditRecord[];
-  readonly events: DevtoolsServer['events'];
   scopeEvents: Map<string, WireEvent[]>;
   /** Answer audit reads with `403 forbidden`. */
   forbid: boolean;
@@ -126,6 +125,9 @@ export function scriptedServer(): ScriptedServer {
     async events(scope, count) {
       const all = server.scopeEvents.get(scope) ?? [];
       return { head: all.at(-1)?.seq ?? 0, events: all.slice(-count).reverse() };
+    },
+    async history(scope, seq) {
+      return (server.scopeEvents.get(scope) ?? []).filter((e) => e.seq <= seq);
     },
   };
   return server;
@@ -158,12 +160,18 @@ export function auditRecord(
 export function scriptedContext(
   client: ScriptedClient,
   server: DevtoolsServer | null,
-  extra: { scopes?: string[]; tabs?: TabInfo[]; estimate?: { usage?: number; quota?: number } | null } = {},
+  extra: {
+    scopes?: string[];
+    tabs?: TabInfo[];
+    estimate?: { usage?: number; quota?: number } | null;
+    app?: AnyApp;
+  } = {},
 ): PanelContext {
   return {
     client,
     recorder: new DevtoolsRecorder(client, { now: () => client.clock }),
     server,
+    app: extra.app ?? null,
     scopes: extra.scopes ?? [],
     tabs: () => extra.tabs ?? [],
     estimate: async () => (extra.estimate === undefined ? null : extra.estimate),

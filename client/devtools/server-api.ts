@@ -8,7 +8,12 @@ export interface DevtoolsServer {
   audit(scope: string, since?: number): Promise<AuditRecord[]>;
   /** The scope's head and its newest `count` events, newest first. */
   events(scope: string, count: number): Promise<{ head: number; events: WireEvent[] }>;
+  /** The scope's events from the first through `seq`, oldest first (what a replay needs). */
+  history(scope: string, seq: number): Promise<WireEvent[]>;
 }
+
+/** The most events the panel replays to show what one event wrote. */
+export const MAX_REPLAY = 20_000;
 
 export interface ServerOptions {
   readonly url: string;
@@ -70,6 +75,23 @@ export function httpServer(options: ServerOptions): DevtoolsServer {
         protocol.PullResponseSchema,
       );
       return { head: page.head, events: [...page.events].reverse() };
+    },
+    async history(scope, seq) {
+      if (seq > MAX_REPLAY)
+        throw new ServerRefusal(413, 'payload_too_large', `the panel replays at most ${MAX_REPLAY} events`);
+      const events: WireEvent[] = [];
+      for (let after = 0; after < seq; ) {
+        const limit = String(Math.min(1000, seq - after));
+        const page = await get(
+          `/v1/pull?${new URLSearchParams({ scope, after: String(after), limit })}`,
+          protocol.PullResponseSchema,
+        );
+        events.push(...page.events);
+        const last = page.events.at(-1);
+        if (!last || !page.more) break;
+        after = last.seq;
+      }
+      return events;
     },
   };
 }

@@ -104,6 +104,21 @@ describe('the devtools panel in the demo', () => {
 
     await b.screenshot({ path: screenshotPath('devtools') });
     copyFileSync(screenshotPath('devtools'), docsShot);
+
+    // The Scopes view: Ann's move is the newest event, and it moved her card from To do to Doing.
+    await b.getByTestId('devtools-show-scopes').click();
+    const newest = b.getByTestId('devtools-event').first();
+    await expect.poll(() => newest.getAttribute('data-type')).toBe('cardMoved');
+    expect(await newest.textContent()).toContain(`moveCard ${annMoveId?.slice(0, 8)} by ${annName}`);
+    await newest.locator('button').click();
+    const write = b.locator(`[data-testid="devtools-row-write"][data-table="cards"][data-key="${annCard}"]`);
+    await write.waitFor();
+    expect(JSON.parse((await write.getByTestId('devtools-row-before').textContent()) ?? '')).toMatchObject({
+      columnId: 'todo',
+    });
+    expect(JSON.parse((await write.getByTestId('devtools-row-after').textContent()) ?? '')).toMatchObject({
+      columnId: 'doing',
+    });
     await Promise.all([a.close(), b.close()]);
   });
 });
