@@ -17,6 +17,9 @@ export class AuditIndex {
   readonly #byCommand = new Map<string, AuditRecord>();
   readonly #listeners = new Set<() => void>();
   #state: AuditState;
+  /** The read under way, and whether another was asked for meanwhile (then one more follows). */
+  #running: Promise<void> | null = null;
+  #again: { scopes: Iterable<string>; since: number | undefined } | null = null;
 
   constructor(server: DevtoolsServer | null) {
     this.#server = server;
@@ -31,8 +34,27 @@ export class AuditIndex {
     return this.#byCommand.get(commandId);
   }
 
-  /** Reads the records of `scopes` written since `since` (server ms; a margin covers skew). */
-  async refresh(scopes: Iterable<string>, since?: number): Promise<void> {
+  /**
+   * Reads the records of `scopes` written since `since` (server ms; a margin covers skew). Calls
+   * made while a read runs collapse into one more read after it, so a burst of settlements
+   * costs two reads, not one per command.
+   */
+  refresh(scopes: Iterable<string>, since?: number): Promise<void> {
+    if (!this.#server) return Promise.resolve();
+    if (this.#running) {
+      this.#again = { scopes, since };
+      return this.#running;
+    }
+    this.#running = this.#read(scopes, since).finally(() => {
+      this.#running = null;
+      const again = this.#again;
+      this.#again = null;
+      if (again) void this.refresh(again.scopes, again.since);
+    });
+    return this.#running;
+  }
+
+  async #read(scopes: Iterable<string>, since: number | undefined): Promise<void> {
     if (!this.#server) return;
     this.#set({ kind: 'loading' });
     try {
