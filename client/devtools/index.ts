@@ -134,7 +134,13 @@ export function mountDevtools(client: WeftClient, options: DevtoolsOptions = {})
     async open(view) {
       if (disposed) return;
       presence.ping();
-      panel = await load();
+      const loaded = await load();
+      if (disposed) {
+        loaded.dispose(); // disposed while the panel's chunk loaded
+        host?.remove();
+        return;
+      }
+      panel = loaded;
       if (host) host.hidden = false;
       if (view) panel.select(view);
     },
