@@ -8,7 +8,7 @@ export default defineConfig({
         test: {
           name: 'node',
           include: ['{shared,server,client,demo,tests}/**/*.test.ts'],
-          exclude: ['**/*.browser.test.ts', '**/*.dom.test.tsx', '**/node_modules/**'],
+          exclude: ['**/*.browser.test.ts', '**/*.dom.test.tsx', '**/*.dom.test.ts', '**/node_modules/**'],
           environment: 'node',
           setupFiles: ['tests/support/fast-check-seed.ts'],
           testTimeout: 30_000,
@@ -20,7 +20,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'dom',
-          include: ['demo/**/*.dom.test.tsx'],
+          include: ['demo/**/*.dom.test.tsx', 'client/devtools/**/*.dom.test.ts'],
           environment: 'happy-dom',
           testTimeout: 30_000,
         },

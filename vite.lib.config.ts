@@ -13,6 +13,7 @@ export const ENTRIES = {
   'client/index': 'client/index.ts',
   'client/worker': 'client/worker-entry.ts',
   'client/react': 'client/react.ts',
+  'client/devtools': 'client/devtools/index.ts',
   'server/index': 'server/index.ts',
   'server/sqlite': 'server/sqlite.ts',
   'server/postgres': 'server/postgres.ts',

@@ -16,9 +16,21 @@ const HERE = fileURLToPath(new URL('./bundle', import.meta.url));
 export async function benchBundle(): Promise<string> {
   const dir = mkdtempSync(path.join(tmpdir(), 'weft-bundle-'));
   try {
-    console.log('bench: bundle sizes (vite build, library mode, minified, gzip -9): page, worker, Replicache ...');
+    console.log(
+      'bench: bundle sizes (vite build, library mode, minified, gzip -9): page, worker, devtools, Replicache ...',
+    );
     const page = await bundleSize(path.join(HERE, 'page-entry.ts'), path.join(dir, 'page'), ['react', 'react-dom']);
     const worker = await workerBundleSize(path.join(dir, 'worker'));
+    const devtools = await bundleSize(path.join(HERE, 'devtools-entry.ts'), path.join(dir, 'devtools'), [
+      'react',
+      'react-dom',
+    ]);
+    // The panel's code: the chunk `mountDevtools` imports on the first `open()` (client/devtools/lazy.ts).
+    const lazy = devtools.byFile.filter((f) => /(^|\/)lazy-[^/]*\.js$/u.test(f.file));
+    if (lazy.length !== 1)
+      throw new Error(`bench: expected one lazy devtools chunk, got ${devtools.byFile.map((f) => f.file)}`);
+    const panel = lazy[0] as (typeof lazy)[number];
+    const eager = devtools.gzip - panel.gzip - page.gzip;
     const replicache = await bundleSize(path.join(HERE, 'replicache-entry.ts'), path.join(dir, 'replicache'));
     const kb = (bytes: number) => bytes / 1000;
     const rows: BenchRow[] = [
@@ -36,6 +48,20 @@ export async function benchBundle(): Promise<string> {
         floor: { what: 'Replicache, whole client', value: kb(replicache.gzip) },
         spread: `${kb(worker.raw).toFixed(1)} kB raw; Replicache ${kb(replicache.raw).toFixed(1)} kB raw`,
         target: { text: "≤ Replicache's whole bundle", met: worker.gzip <= replicache.gzip },
+      },
+      {
+        what: 'weft/client/devtools: the panel, loaded on first open() (lazy chunk), gzipped',
+        value: kb(panel.gzip),
+        unit: 'kB',
+        spread: `${kb(panel.raw).toFixed(1)} kB raw; an app that never opens it does not load it`,
+        target: { text: '≤ 12 kB', met: kb(panel.gzip) <= 12 },
+      },
+      {
+        what: 'weft/client/devtools: what mountDevtools adds to the page at once (recorder), gzipped',
+        value: kb(eager),
+        unit: 'kB',
+        spread: `page with devtools mounted ${kb(devtools.gzip - panel.gzip).toFixed(1)} kB vs ${kb(page.gzip).toFixed(1)} kB without`,
+        target: { text: '≤ 3 kB', met: kb(eager) <= 3 },
       },
     ];
     return printTable('Bundle sizes (what an app ships)', rows);

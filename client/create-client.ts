@@ -1,10 +1,19 @@
 import * as v from 'valibot';
-import type { AnyApp, CommandArgs, CommandName, Row, RowOf, TableName } from '../shared/index.ts';
+import {
+  type AnyApp,
+  type CommandArgs,
+  type CommandName,
+  type Row,
+  type RowOf,
+  type TableName,
+  validateSchema,
+} from '../shared/index.ts';
 import type { ClientStatus } from './backend.ts';
 import { clientInput, InvalidInputError } from './client-input.ts';
 import type { RejectedRecord } from './client-storage.ts';
 import { ClosedError } from './closed-error.ts';
 import type { CommandUpdate } from './command-lifecycle.ts';
+import type { CommandTrace } from './command-trace.ts';
 import { deferred } from './deferred.ts';
 import { type Port, type PortOptions, workerPort } from './engine-port.ts';
 import { CommandError, type Execution, toExecution } from './execution.ts';
@@ -80,6 +89,12 @@ export interface WeftClient<A extends AnyApp = AnyApp> {
    */
   setOnline(online: boolean): Promise<void>;
   /**
+   * Calls `listener` with each step of every command executed through this client from now on
+   * (executed, applied, durable, confirmed, rejected), each with the time it was seen; returns
+   * the unsubscribe. For tools and logging: with no listener, `execute` does no extra work.
+   */
+  onCommand(listener: (trace: CommandTrace) => void): () => void;
+  /**
    * Leaves: a leader tab commits what is queued and hands the engine to another tab. Whatever
    * is still unanswered then settles: `applied`, `durable` and `confirmed` of the commands not
    * yet there reject with a `CommandError` of code `closed` (the commands stay in the outbox and
@@ -126,6 +141,10 @@ export function clientOn<A extends AnyApp>(app: A, port: Port): WeftClient<A> {
     for (const listener of statusListeners) safely(listener, status);
   });
   let closed = false;
+  const traceListeners = new Set<(trace: CommandTrace) => void>();
+  const trace = (step: CommandTrace) => {
+    for (const listener of traceListeners) safely(listener, step);
+  };
   /** Commands not settled yet, each with what settles it as `closed` at `close()`. */
   const unsettled = new Map<string, (error: CommandError) => void>();
   /** Calls not answered yet, each with its reject. */
@@ -156,10 +175,29 @@ export function clientOn<A extends AnyApp>(app: A, port: Port): WeftClient<A> {
         ? ({ ok: false, code: 'closed', message: 'the client is closed' } as const)
         : input.command(name, args);
       if (!checked.ok) return toExecution(() => ({ ...checked, id }));
+      const traced = traceListeners.size > 0;
+      if (traced) {
+        const { name: checkedName, args: checkedArgs } = checked.value;
+        trace({
+          id,
+          stage: 'executed',
+          at: Date.now(),
+          name: checkedName,
+          args: checkedArgs,
+          scope: scopeOf(app, checkedName, checkedArgs),
+        });
+      }
       const applied = deferred();
+      if (traced) {
+        applied.promise.then(
+          () => trace({ id, stage: 'applied', at: Date.now() }),
+          () => undefined, // the rejection is traced where it is decided
+        );
+      }
       const execution = toExecution((listen) => {
         const track = (update: CommandUpdate) => {
           if (update.stage !== 'durable') unsettled.delete(id);
+          if (traced) trace({ ...update, at: Date.now() });
           listen(update);
         };
         unsettled.set(id, (error) => {
@@ -207,6 +245,10 @@ export function clientOn<A extends AnyApp>(app: A, port: Port): WeftClient<A> {
     rejections: () => guard(() => port.rejections()),
     dismiss: (ids) => guard(() => port.dismiss([...ids])),
     setOnline: (online) => guard(() => port.setOnline(online)),
+    onCommand(listener) {
+      traceListeners.add(listener);
+      return () => traceListeners.delete(listener);
+    },
     async close() {
       if (closed) return;
       closed = true;
@@ -224,6 +266,18 @@ export function clientOn<A extends AnyApp>(app: A, port: Port): WeftClient<A> {
     },
   };
   return client as WeftClient<A>;
+}
+
+/** The scope a command targets, as its definition computes it; `null` when that throws. */
+function scopeOf(app: AnyApp, name: string, args: unknown): string | null {
+  try {
+    const def = app.commands[name];
+    if (!def) return null;
+    const checked = validateSchema(def.args, args);
+    return checked.ok ? def.scope(checked.value) : null;
+  } catch {
+    return null;
+  }
 }
 
 function safely<T>(listener: (value: T) => void, value: T): void {

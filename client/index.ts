@@ -8,6 +8,7 @@ export { InvalidInputError } from './client-input.ts';
 export type { RejectedRecord } from './client-storage.ts';
 export { ClosedError } from './closed-error.ts';
 export type { CommandState, CommandUpdate } from './command-lifecycle.ts';
+export type { CommandTrace } from './command-trace.ts';
 export { type ClientOptions, createClient, type WeftClient } from './create-client.ts';
 export { CommandError, type Execution, type Submitted } from './execution.ts';
 export type { OrderBy, Query } from './query.ts';

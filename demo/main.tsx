@@ -1,4 +1,5 @@
 import { createRoot } from 'react-dom/client';
+import { mountDevtools } from '../client/devtools/index.ts';
 import { createClient } from '../client/index.ts';
 import { boardScope, kanban } from './app.ts';
 import {
@@ -34,6 +35,13 @@ try {
     worker: () => new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name: 'weft' }),
   });
   window.weft = client;
+  // The demo is a showcase: its devtools are on everywhere (an app would gate them, see README).
+  const devtools = mountDevtools(client, {
+    app: kanban,
+    auth: tokenFor(userName),
+    scopes: [boardScope(boardId)],
+    enabled: true,
+  });
   createRoot(root).render(
     <App
       client={client}
@@ -45,6 +53,7 @@ try {
       }}
       fetchAudit={httpAuditFetcher(tokenFor(userName))}
       onlineStorage={{ key: onlineKey(dbName), storage: localStorage }}
+      onOpenDevtools={() => void devtools.toggle()}
     />,
   );
   await ensureBoard(client, boardId);

@@ -29,6 +29,18 @@ export class ServerMetrics {
     labelNames: ['scope'] as const,
     registers: [this.registry],
   });
+  readonly #scopeSeconds = new Counter({
+    name: 'weft_scope_push_seconds_total',
+    help: 'Time pushes held each scope (load, run, commit), per scope (the same 500 scopes as weft_events_appended_total): with weft_scope_pushes_total, the slowest scopes.',
+    labelNames: ['scope'] as const,
+    registers: [this.registry],
+  });
+  readonly #scopePushes = new Counter({
+    name: 'weft_scope_pushes_total',
+    help: 'Pushes that wrote each scope, per scope (the same 500 scopes as weft_events_appended_total).',
+    labelNames: ['scope'] as const,
+    registers: [this.registry],
+  });
   readonly #requests = new Counter({
     name: 'weft_http_requests_total',
     help: 'HTTP requests by route and status.',
@@ -53,8 +65,19 @@ export class ServerMetrics {
 
   eventsAppended(scope: string, count: number): void {
     if (count === 0) return;
+    this.#events.inc({ scope: this.#label(scope) }, count);
+  }
+
+  /** A push held `scope` for `seconds` (from taking its lock to its fan-out). */
+  scopePushed(scope: string, seconds: number): void {
+    const label = this.#label(scope);
+    this.#scopeSeconds.inc({ scope: label }, seconds);
+    this.#scopePushes.inc({ scope: label });
+  }
+
+  #label(scope: string): string {
     if (!this.#scopeLabels.has(scope) && this.#scopeLabels.size < MAX_SCOPE_LABELS) this.#scopeLabels.add(scope);
-    this.#events.inc({ scope: this.#scopeLabels.has(scope) ? scope : 'other' }, count);
+    return this.#scopeLabels.has(scope) ? scope : 'other';
   }
 
   pushTimer(): () => void {

@@ -92,6 +92,7 @@ async function pushOnce(deps: PushDeps, principal: Principal, request: PushReque
   const outcomes: CommandOutcome[] = [];
   const touched = new Map<string, { state: ScopeState; changes: OverlayTables; head: number }>();
   const releaseScopes = await deps.locks.acquire(scopes.map((scope) => `scope:${scope}`));
+  const lockedAt = performance.now();
   try {
     for (const scope of scopes) {
       const state = await deps.scopes.get(scope);
@@ -180,6 +181,7 @@ async function pushOnce(deps: PushDeps, principal: Principal, request: PushReque
       deps.scopes.advance(work.state, work.changes, events, head);
       deps.hub.publish(scope, events, head);
       deps.metrics.eventsAppended(scope, events.length);
+      deps.metrics.scopePushed(scope, (performance.now() - lockedAt) / 1000);
     }
     for (const outcome of outcomes) deps.metrics.commandSettled(outcome.audit.outcome);
     for (const planned of plan) if (planned.kind !== 'new') deps.metrics.commandSettled('duplicate');

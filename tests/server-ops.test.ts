@@ -154,6 +154,30 @@ describe('operations: audit CLI, metrics and request logs', () => {
     expect(value('weft_push_duration_seconds_count')).toBe(4);
     expect(value('weft_events_appended_total{scope="board:ops"}')).toBe(7);
     expect(value('weft_live_connections')).toBe(0);
+    // What `weft top` ranks the slowest scopes by: pushes per scope and the time they held it.
+    expect(value('weft_scope_pushes_total{scope="board:ops"}')).toBe(4);
+    expect(value('weft_scope_push_seconds_total{scope="board:ops"}')).toBeGreaterThan(0);
+  });
+
+  it('weft top reads /metrics of a running server with the admin token, and refuses a user', async () => {
+    const run = await weft([
+      'top',
+      '--url',
+      server.url,
+      '--token',
+      ADMIN_TOKEN,
+      '--count',
+      '1',
+      '--interval',
+      '0.2',
+      '--json',
+    ]);
+    expect(run.status).toBe(0);
+    const figures = JSON.parse(run.stdout) as { liveConnections: number; pushRate: number; slowestScopes: unknown[] };
+    expect(figures).toMatchObject({ liveConnections: 0, pushRate: 0, slowestScopes: [] });
+    const refused = await weft(['top', '--url', server.url, '--token', 'demo:ann', '--count', '1']);
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toMatch(/403 forbidden/u);
   });
 
   it('logs each request as a structured entry without its query or token', async () => {

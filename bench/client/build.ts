@@ -55,6 +55,8 @@ export interface BundleSize {
   readonly raw: number;
   readonly gzip: number;
   readonly files: number;
+  /** Each emitted file (entry and chunks, e.g. a lazily imported one), relative to `outDir`. */
+  readonly byFile: ReadonlyArray<{ readonly file: string; readonly raw: number; readonly gzip: number }>;
 }
 
 /**
@@ -86,14 +88,15 @@ export async function bundleSize(
   });
   let raw = 0;
   let gzip = 0;
-  let files = 0;
+  const byFile: Array<{ file: string; raw: number; gzip: number }> = [];
   for (const name of readdirSync(outDir, { recursive: true }) as string[]) {
     const file = path.join(outDir, name);
     if (!statSync(file).isFile() || !/\.m?js$/u.test(name)) continue;
     const bytes = readFileSync(file);
+    const zipped = gzipSync(bytes, { level: 9 }).length;
     raw += bytes.length;
-    gzip += gzipSync(bytes, { level: 9 }).length;
-    files++;
+    gzip += zipped;
+    byFile.push({ file: name, raw: bytes.length, gzip: zipped });
   }
-  return { raw, gzip, files };
+  return { raw, gzip, files: byFile.length, byFile };
 }

@@ -17,10 +17,20 @@ export interface AppProps {
   readonly fetchAudit: AuditFetcher;
   /** Where the online switch's position is mirrored across reloads and tabs. */
   readonly onlineStorage?: { readonly key: string; readonly storage: Storage };
+  /** Opens weft's devtools panel (weft/client/devtools); no button without it. */
+  readonly onOpenDevtools?: () => void;
 }
 
 /** The demo page: status bar, the board, the audit panel and the rejection toasts. */
-export function App({ client, boardId, userName, onUserNameChange, fetchAudit, onlineStorage }: AppProps) {
+export function App({
+  client,
+  boardId,
+  userName,
+  onUserNameChange,
+  fetchAudit,
+  onlineStorage,
+  onOpenDevtools,
+}: AppProps) {
   const [toasts, setToasts] = useState<Toast[]>([]);
   const notify = useCallback((toast: Toast) => {
     setToasts((shown) => (shown.some((t) => t.id === toast.id) ? shown : [...shown, toast]));
@@ -54,6 +64,11 @@ export function App({ client, boardId, userName, onUserNameChange, fetchAudit, o
           <span className="brand">weft · kanban</span>
           <StatusBar {...(onlineStorage ? { storageKey: onlineStorage.key, storage: onlineStorage.storage } : {})} />
           <UserName name={userName} onChange={onUserNameChange} />
+          {onOpenDevtools ? (
+            <button type="button" className="devtools-button" data-testid="open-devtools" onClick={onOpenDevtools}>
+              devtools
+            </button>
+          ) : null}
         </header>
         <main>
           <Board />

@@ -183,3 +183,15 @@ describe('the user name', () => {
     expect(onUserNameChange).toHaveBeenCalledWith('bob');
   });
 });
+
+describe('the devtools button', () => {
+  it('opens the devtools when the page wires them, and is absent otherwise', async () => {
+    const onOpenDevtools = vi.fn();
+    const page = await open(fakeClient(), { onOpenDevtools });
+    await fire(page.byTestId('open-devtools'), 'click');
+    expect(onOpenDevtools).toHaveBeenCalledTimes(1);
+    await page.unmount();
+    const without = await open(fakeClient());
+    expect(without.container.querySelector('[data-testid="open-devtools"]')).toBeNull();
+  });
+});

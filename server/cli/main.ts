@@ -5,8 +5,10 @@ import { protocol } from '../../shared/index.ts';
 import { formatAuditTable, formatSummary, summarizeAudit } from './audit-format.ts';
 import { type AuditSource, httpAuditSource, readAll, storeAuditSource } from './audit-source.ts';
 import { reactionsMain } from './reactions.ts';
+import { topMain } from './top.ts';
 
 const USAGE = `usage: weft audit (--url URL --token TOKEN | --db FILE) [filters] [--json] [--summary] [--all]
+       (also: weft top --url URL --token TOKEN, the live view of /metrics; weft reactions)
 
   --url URL          a running weft server (with the admin token, or a user's token and --scope)
   --token TOKEN      the bearer token (default: $WEFT_TOKEN)
@@ -24,6 +26,7 @@ output:
 export async function main(argv: string[], out = process.stdout, err = process.stderr): Promise<number> {
   const [command, ...rest] = argv;
   if (command === 'reactions') return reactionsMain(rest, out, err);
+  if (command === 'top') return topMain(rest, out, err);
   if (command !== 'audit' || rest.includes('--help')) {
     (command === 'audit' ? out : err).write(`${USAGE}\n`);
     return command === 'audit' ? 0 : 2;
