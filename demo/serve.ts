@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { serve } from '@hono/node-server';
-import { createServer, type EventStore, postgresStore, sqliteStore } from '../server/index.ts';
+import { createServer, type EventStore, postgresStore, serveNode, sqliteStore } from '../server/index.ts';
 import { kanban } from './app.ts';
 import { demoAuth } from './auth.ts';
 import { demoReactions } from './reactions.ts';
@@ -47,7 +46,8 @@ const server = createServer({
 });
 serveDemo(server);
 
-const listener = serve({ fetch: server.fetch, port, hostname: host }, (info) => {
+// Server-wide caps (connections, header and request time) at their defaults (README "Limits").
+const listener = serveNode({ fetch: server.fetch, port, hostname: host }, (info) => {
   console.log(`weft: listening on http://${host === '0.0.0.0' ? 'localhost' : host}:${info.port}`);
   console.log(`weft: store ${storeText}`);
   if (!process.env.WEFT_ADMIN_TOKEN)

@@ -7,6 +7,8 @@ export type { FaultHook, FaultPoint } from './faults.ts';
 export { FAULT_POINTS } from './faults.ts';
 export type { Limits } from './limits.ts';
 export { DEFAULT_LIMITS } from './limits.ts';
+export type { ServeNodeOptions } from './node-serve.ts';
+export { nodeServerOptions, serveNode } from './node-serve.ts';
 export type { BackoffOptions, ReactionClock } from './reactions/backoff.ts';
 export { backoffDelay, systemClock } from './reactions/backoff.ts';
 export type { CheckpointStore, ParkedEvents, ParkedInput } from './reactions/checkpoint-store.ts';

@@ -41,6 +41,7 @@ export function planPush(
   commands: ReadonlyArray<PushCommand>,
   lookup: ClientLookup,
   version: number = app.version,
+  maxArgsBytes: number = Number.POSITIVE_INFINITY,
 ): PlannedCommand[] {
   const resolved = commands.map((sent) => {
     const form = upcastCommand(app, sent, version);
@@ -53,7 +54,15 @@ export function planPush(
         commandId: command.id,
       });
     }
-    return { command, scope: result.scope, argsJson: canonicalJson(command.args), resolved: result };
+    // What is stored (and audited) is the schema's output: fields it does not know are gone.
+    const argsJson = canonicalJson(result.args);
+    if (argsJson.length > maxArgsBytes / 3 && utf8.encode(argsJson).length > maxArgsBytes) {
+      throw new WeftError('payload_too_large', `the args of command ${command.id} are over ${maxArgsBytes} bytes`, {
+        commandId: command.id,
+        limit: maxArgsBytes,
+      });
+    }
+    return { command: { ...command, args: result.args }, scope: result.scope, argsJson, resolved: result };
   });
 
   const bySeq = new Map<number, StoredResult>();
@@ -107,11 +116,20 @@ export function planPush(
   return planned;
 }
 
-/** Whether a stored command, under any earlier version, upcasts to this current form. */
+const utf8 = new TextEncoder();
+
+/**
+ * Whether a stored command, under any earlier version, upcasts to this current form. Args
+ * stored before they were stored as the schema's output are compared by that output.
+ */
 function sameForm(app: AnyApp, stored: StoredResult, name: string, argsJson: string): boolean {
   if (stored.name === name && stored.argsJson === argsJson) return true;
-  if (app.version === 1) return false;
   const args: unknown = JSON.parse(stored.argsJson);
+  if (stored.name === name) {
+    const parsed = resolveCommand(app, name, args);
+    if (parsed.ok && canonicalJson(parsed.args) === argsJson) return true;
+  }
+  if (app.version === 1) return false;
   for (let version = 1; version < app.version; version++) {
     const form = upcastCommand(app, { name: stored.name, args }, version);
     if (form.ok && form.name === name && canonicalJson(form.args) === argsJson) return true;

@@ -43,6 +43,10 @@ export interface PushDeps {
   readonly metrics: ServerMetrics;
   /** Largest event a command may emit, in bytes of JSON (`Limits.maxEventBytes`). */
   readonly maxEventBytes?: number;
+  /** Largest args of one command as stored, in bytes of JSON (`Limits.maxArgsBytes`). */
+  readonly maxArgsBytes?: number;
+  /** CPU time a push runs commands before it lets other requests in (`Limits.pushSliceMs`). */
+  readonly sliceMs?: number;
   /** Test-only fault injection (see `faults.ts`). */
   readonly fault?: FaultHook | undefined;
 }
@@ -79,7 +83,14 @@ async function pushOnce(deps: PushDeps, principal: Principal, request: PushReque
   if (lookup.client && lookup.client.userId !== principal.userId) {
     throw new WeftError('forbidden', `client ${clientId} belongs to another user`);
   }
-  const plan = planPush(deps.app, clientId, commands, lookup, request.appVersion ?? deps.app.version);
+  const plan = planPush(
+    deps.app,
+    clientId,
+    commands,
+    lookup,
+    request.appVersion ?? deps.app.version,
+    deps.maxArgsBytes,
+  );
   const fresh = plan.filter((p): p is Extract<PlannedCommand, { kind: 'new' }> => p.kind === 'new');
   const scopes = [...new Set(fresh.map((p) => p.scope))];
   for (const scope of scopes) {
@@ -100,7 +111,9 @@ async function pushOnce(deps: PushDeps, principal: Principal, request: PushReque
     const recordedAt = deps.now();
     // Commands of one push usually share a base: read the events since it once per scope.
     const reads = new Map<string, Promise<WireEvent[]>>();
+    const slice = new Slice(deps.sliceMs);
     for (const { command, scope, argsJson, resolved } of fresh) {
+      await slice.pause();
       const work = touched.get(scope);
       if (!work) throw new Error(`scope ${scope} was not loaded`);
       if (command.baseSeq > work.head) {
@@ -191,6 +204,23 @@ async function pushOnce(deps: PushDeps, principal: Principal, request: PushReque
 }
 
 const utf8 = new TextEncoder();
+
+/**
+ * Cuts a long run of commands into slices of `ms` of CPU time: at the end of each, the push
+ * waits one turn of the event loop, so requests that arrived meanwhile (a health check, another
+ * scope's push) are served instead of waiting for the whole push. The scopes stay locked.
+ */
+class Slice {
+  #started = performance.now();
+
+  constructor(private readonly ms = Number.POSITIVE_INFINITY) {}
+
+  async pause(): Promise<void> {
+    if (performance.now() - this.#started < this.ms) return;
+    await new Promise((resolve) => setImmediate(resolve));
+    this.#started = performance.now();
+  }
+}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
