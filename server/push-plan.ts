@@ -58,8 +58,9 @@ export function planPush(
     const argsJson = canonicalJson(result.args);
     if (argsJson.length > maxArgsBytes / 3 && utf8.encode(argsJson).length > maxArgsBytes) {
       throw new WeftError('payload_too_large', `the args of command ${command.id} are over ${maxArgsBytes} bytes`, {
+        // Not `limit`, which clients read as a cap on the batch: this one command is the culprit.
         commandId: command.id,
-        limit: maxArgsBytes,
+        argsLimit: maxArgsBytes,
       });
     }
     return { command: { ...command, args: result.args }, scope: result.scope, argsJson, resolved: result };

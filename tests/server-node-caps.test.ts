@@ -1,9 +1,16 @@
 import type { Server } from 'node:http';
 import { type AddressInfo, connect, type Socket } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { kanban } from '../demo/app.ts';
 import { demoAuth } from '../demo/auth.ts';
-import { createServer, type EventStore, type Limits, serveNode, sqliteStore } from '../server/index.ts';
+import {
+  createServer,
+  type EventStore,
+  type Limits,
+  type RequestLogEntry,
+  serveNode,
+  sqliteStore,
+} from '../server/index.ts';
 
 /**
  * Issue 15, finding 5: the socket-level caps of `serveNode` (what `npm start` serves with):
@@ -13,6 +20,7 @@ import { createServer, type EventStore, type Limits, serveNode, sqliteStore } fr
  */
 const running: Array<{ server: Server; store: EventStore; sockets: Socket[] }> = [];
 afterEach(async () => {
+  vi.restoreAllMocks();
   for (const { server, store, sockets } of running.splice(0)) {
     for (const socket of sockets) socket.destroy();
     server.closeAllConnections();
@@ -21,9 +29,9 @@ afterEach(async () => {
   }
 });
 
-async function start(limits: Partial<Limits>) {
+async function start(limits: Partial<Limits>, log: (entry: RequestLogEntry) => void = () => {}) {
   const store = sqliteStore({ file: ':memory:' });
-  const app = createServer({ app: kanban, store, auth: demoAuth({ adminToken: 'admin' }), limits });
+  const app = createServer({ app: kanban, store, auth: demoAuth({ adminToken: 'admin' }), limits, log });
   const sockets: Socket[] = [];
   const server = await new Promise<Server>((resolve) => {
     const listening = serveNode({ fetch: app.fetch, port: 0, hostname: '127.0.0.1', limits }, () => resolve(listening));
@@ -77,5 +85,23 @@ describe('serveNode caps', () => {
       'POST /v1/push HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer demo:slow\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"clientId":',
     );
     expect(await slow.closed).toMatch(/^HTTP\/1\.1 408 /u);
+  });
+
+  it('logs an upload its client aborts once, as 499, with no stack trace', async () => {
+    const errors = vi.spyOn(console, 'error').mockImplementation(() => {});
+    let logged: (entry: RequestLogEntry) => void = () => {};
+    const entry = new Promise<RequestLogEntry>((resolve) => {
+      logged = resolve;
+    });
+    const { open } = await start({}, (e) => logged(e));
+    const aborting = await open();
+    aborting.socket.write(
+      'POST /v1/push HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer demo:quitter\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"clientId":',
+    );
+    // Let the server start reading the body, then hang up.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    aborting.socket.destroy();
+    expect(await entry).toMatchObject({ method: 'POST', path: '/v1/push', status: 499 });
+    expect(errors).not.toHaveBeenCalled();
   });
 });
