@@ -218,7 +218,9 @@ export function createServer(options: ServerOptions): Hono<Env> {
 
   server.get('/v1/pull', async (c) => c.json(await handlePull(c, store, auth, c.get('principal'))));
 
-  server.get('/v1/snapshot', async (c) => c.json(await handleSnapshot(c, { scopes, store, auth }, c.get('principal'))));
+  server.get('/v1/snapshot', async (c) =>
+    c.json(await handleSnapshot(c, { scopes, store, auth, locks }, c.get('principal'))),
+  );
 
   server.get('/v1/live', (c) =>
     handleLive(

@@ -102,7 +102,7 @@ async function pushOnce(deps: PushDeps, principal: Principal, request: PushReque
 
   const outcomes: CommandOutcome[] = [];
   const touched = new Map<string, { state: ScopeState; changes: OverlayTables; head: number }>();
-  const releaseScopes = await deps.locks.acquire(scopes.map((scope) => `scope:${scope}`));
+  const releaseScopes = once(await deps.locks.acquire(scopes.map((scope) => `scope:${scope}`)));
   try {
     for (const scope of scopes) {
       const state = await deps.scopes.get(scope);
@@ -175,22 +175,41 @@ async function pushOnce(deps: PushDeps, principal: Principal, request: PushReque
 
     await deps.fault?.('push.afterRun');
     await deps.fault?.('push.beforeCommit');
-    const committed = await deps.store
-      .commit({
-        outcomes,
-        expectedHeads: new Map([...touched].map(([scope, work]) => [scope, work.state.head])),
-        expectedClientSeqs: new Map([[clientId, lookup.client?.lastSeq ?? 0]]),
-      })
-      .catch((error: unknown) => {
-        if (error instanceof StoreConflict) for (const scope of scopes) deps.scopes.invalidate(scope);
-        throw error;
-      });
+    const expectedHeads = new Map([...touched].map(([scope, work]) => [scope, work.state.head]));
+    const pending = deps.store.commit({
+      outcomes,
+      expectedHeads,
+      expectedClientSeqs: new Map([[clientId, lookup.client?.lastSeq ?? 0]]),
+    });
+    // A pipelined commit: with a store that applies commits in order, the scopes move on as
+    // soon as this one is queued, so the next push to them runs now and its commit can join
+    // the same group (one transaction and fsync for both). It builds on events not yet durable:
+    // if this commit fails, the scopes are dropped from the cache and the next push's commit
+    // fails its head check and retries from the store. Nothing is published or answered, and
+    // no snapshot is taken, before the store confirms.
+    const pipelined = deps.store.ordersCommits === true;
+    if (pipelined) {
+      const settled = pending.then(
+        () => undefined,
+        () => undefined,
+      );
+      const queued = numberEvents(outcomes, expectedHeads);
+      for (const [scope, work] of touched) {
+        deps.scopes.advance(work.state, work.changes, queued.get(scope) ?? [], work.head, settled);
+      }
+      releaseScopes();
+    }
+    const committed = await pending.catch((error: unknown) => {
+      if (pipelined || error instanceof StoreConflict) for (const scope of scopes) deps.scopes.invalidate(scope);
+      throw error;
+    });
     await deps.fault?.('push.afterCommit');
 
     for (const [scope, work] of touched) {
       const events = committed.events.flatMap((list, i) => (outcomes[i]?.scope === scope ? list : []));
       const head = committed.heads.get(scope) ?? work.head;
-      deps.scopes.advance(work.state, work.changes, events, head);
+      if (pipelined) deps.scopes.confirm(work.state, head);
+      else deps.scopes.advance(work.state, work.changes, events, head);
       deps.hub.publish(scope, events, head);
       deps.metrics.eventsAppended(scope, events.length);
     }
@@ -204,6 +223,49 @@ async function pushOnce(deps: PushDeps, principal: Principal, request: PushReque
 }
 
 const utf8 = new TextEncoder();
+
+function once(release: () => void): () => void {
+  let done = false;
+  return () => {
+    if (done) return;
+    done = true;
+    release();
+  };
+}
+
+/**
+ * The events of a commit as the store will number them (DESIGN: `head + 1, head + 2, …` per
+ * scope in the order given), for a state that moves on before the store answers.
+ */
+function numberEvents(
+  outcomes: ReadonlyArray<CommandOutcome>,
+  heads: ReadonlyMap<string, number>,
+): Map<string, WireEvent[]> {
+  const next = new Map(heads);
+  const byScope = new Map<string, WireEvent[]>();
+  for (const o of outcomes) {
+    let head = next.get(o.scope) ?? 0;
+    let list = byScope.get(o.scope);
+    if (!list) {
+      list = [];
+      byScope.set(o.scope, list);
+    }
+    for (const e of o.events) {
+      head++;
+      list.push({
+        seq: head,
+        scope: o.scope,
+        type: e.type,
+        data: e.data,
+        commandId: o.commandId,
+        clientId: o.clientId,
+        at: o.at,
+      });
+    }
+    next.set(o.scope, head);
+  }
+  return byScope;
+}
 
 /**
  * Cuts a long run of commands into slices of `ms` of CPU time: at the end of each, the push

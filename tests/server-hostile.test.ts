@@ -282,3 +282,74 @@ describe('an aborted upload (finding 7)', () => {
     expect(await metric(/route="\/v1\/push",status="499"/u)).toMatch(/ 1$/u);
   });
 });
+
+describe('a pipelined commit (issue 15, throughput)', () => {
+  it('lets the next push build on a queued commit, and fails it over to the store when that commit fails', async () => {
+    const store = sqliteStore({ file: ':memory:' });
+    stores.push(store);
+    let calls = 0;
+    let secondQueued: () => void = () => {};
+    const second = new Promise<void>((resolve) => {
+      secondQueued = resolve;
+    });
+    // The first push's commit fails, but only once the second push has queued its own on top of it.
+    const failing: EventStore = Object.assign(Object.create(store) as EventStore, {
+      commit(request: Parameters<EventStore['commit']>[0]) {
+        calls++;
+        if (calls === 2) return second.then(() => Promise.reject(new Error('disk full')));
+        if (calls === 3) secondQueued();
+        return store.commit(request);
+      },
+    });
+    const errors = vi.spyOn(console, 'error').mockImplementation(() => {});
+    const server = createServer({
+      app: kanban,
+      store: failing,
+      auth: demoAuth({ adminToken: ADMIN }),
+      limits: { requestsPerSecond: 1e6, requestBurst: 1e6 },
+    });
+    const request = (token: string, path: string, body?: unknown) =>
+      server.request(path, {
+        method: body === undefined ? 'GET' : 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+    const setup = commandFactory('setup');
+    await request('demo:a', '/v1/push', {
+      clientId: 'setup',
+      commands: [
+        setup.next('createBoard', { boardId: 'pp', title: 'Board' }),
+        setup.next('addColumn', { boardId: 'pp', columnId: 'pp-todo', title: 'To do' }),
+      ],
+    });
+    const card = (clientId: string, cardId: string) => ({
+      clientId,
+      commands: [
+        commandFactory(clientId).next('addCard', { boardId: 'pp', cardId, columnId: 'pp-todo', title: cardId }),
+      ],
+    });
+    const [lost, kept] = await Promise.all([
+      request('demo:a', '/v1/push', card('first', 'lost')),
+      request('demo:b', '/v1/push', card('second', 'kept')),
+    ]);
+    expect(lost.status).toBe(500);
+    expect(errors).toHaveBeenCalled();
+    expect(kept.status).toBe(200);
+    const [result] = ((await kept.json()) as { results: Array<{ events: WireEvent[] }> }).results;
+    // The second push ran on the first one's state (its commit was call 3 of 4: it retried).
+    expect(calls).toBe(4);
+    expect(result?.events.map((e) => e.seq)).toEqual([3]);
+    const stored = await store.readEvents('board:pp', 0, 100);
+    expect(stored.events.map((e) => (e.data as { cardId?: string }).cardId ?? e.type)).toEqual([
+      'boardCreated',
+      'columnAdded',
+      'kept',
+    ]);
+    const snapshot = (await (await request('demo:a', '/v1/snapshot?scope=board%3App')).json()) as {
+      seq: number;
+      rows: { cards: Array<{ cardId: string }> };
+    };
+    expect(snapshot.seq).toBe(3);
+    expect(snapshot.rows.cards.map((c) => c.cardId)).toEqual(['kept']);
+  });
+});

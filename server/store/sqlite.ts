@@ -211,6 +211,8 @@ export function sqliteStore(options: { file: string }): SqliteEventStore {
 
   return {
     kind: 'sqlite',
+    // One connection and one queue: commits apply in the order they were asked for.
+    ordersCommits: true,
     pragmas: () => ({
       journalMode: String(db.pragma('journal_mode', { simple: true })),
       synchronous: Number(db.pragma('synchronous', { simple: true })),
