@@ -30,12 +30,19 @@ export async function benchServerPush(runs: number): Promise<string> {
   try {
     const pushed: number[] = [];
     const own: number[] = [];
+    /** CPU time per command, server and loading clients together: steadier than rates on a shared machine. */
+    const pushedCpu: number[] = [];
+    const ownCpu: number[] = [];
     const floors: number[] = [];
     const hellos: number[] = [];
     for (let r = 0; r < runs; r++) {
       console.log(`bench: server push run ${r + 1}/${runs} ...`);
-      pushed.push(await measurePush(path.join(dir, `push-${r}.db`), 'all-scopes'));
-      own.push(await measurePush(path.join(dir, `own-${r}.db`), 'own-boards'));
+      const all = await measurePush(path.join(dir, `push-${r}.db`), 'all-scopes');
+      pushed.push(all.rate);
+      pushedCpu.push(all.cpuMicros);
+      const mine = await measurePush(path.join(dir, `own-${r}.db`), 'own-boards');
+      own.push(mine.rate);
+      ownCpu.push(mine.cpuMicros);
       floors.push(measureRawInserts(path.join(dir, `raw-${r}.db`), CLIENTS * BATCHES_PER_CLIENT, BATCH));
       hellos.push(await measureHello());
     }
@@ -60,7 +67,10 @@ export async function benchServerPush(runs: number): Promise<string> {
         what: `server push, SQLite, ${CLIENTS} clients × ${BATCHES_PER_CLIENT} batches of ${BATCH}, ${SCOPES} scopes`,
         value: push.median,
         unit: 'commands/s',
-        spread: runsSpread(push, `${fmtRequests(push.median / BATCH)} push requests/s`),
+        spread: runsSpread(
+          push,
+          `${fmtRequests(push.median / BATCH)} push requests/s; ${cpu(pushedCpu)} µs of CPU a command (server and clients)`,
+        ),
         floor: { what: 'raw better-sqlite3 inserts, 1 transaction per 100', value: floor.median },
         target: {
           text: '≥ 30,000/s and ≥ 0.25 × floor',
@@ -71,7 +81,10 @@ export async function benchServerPush(runs: number): Promise<string> {
         what: `server push, SQLite, same load, each client on its own ${SCOPES / CLIENTS} boards`,
         value: ownBoards.median,
         unit: 'commands/s',
-        spread: runsSpread(ownBoards, `${fmtRequests(ownBoards.median / BATCH)} push requests/s`),
+        spread: runsSpread(
+          ownBoards,
+          `${fmtRequests(ownBoards.median / BATCH)} push requests/s; ${cpu(ownCpu)} µs of CPU a command (server and clients)`,
+        ),
         floor: { what: 'raw better-sqlite3 inserts, 1 transaction per 100', value: floor.median },
         target: { text: '≥ 15,000/s (issue 15)', met: ownBoards.median >= 15_000 },
       },
@@ -111,6 +124,10 @@ async function measureHello(): Promise<number> {
   }
 }
 
+function cpu(micros: number[]): string {
+  return summary(micros).median.toFixed(0);
+}
+
 function fmtRequests(n: number): string {
   return Math.round(n).toLocaleString('en-US');
 }
@@ -119,7 +136,10 @@ function fmtRequests(n: number): string {
  * `all-scopes`: every push spreads over all 64 boards (so every push locks every scope);
  * `own-boards`: each client works on its own 8 boards, as users mostly do.
  */
-async function measurePush(file: string, shape: 'all-scopes' | 'own-boards'): Promise<number> {
+async function measurePush(
+  file: string,
+  shape: 'all-scopes' | 'own-boards',
+): Promise<{ rate: number; cpuMicros: number }> {
   const store = sqliteStore({ file });
   // The bench is one trusted loader: lift the per-user rate limit (its bucket lookup still runs).
   const app = createServer({
@@ -171,6 +191,7 @@ async function measurePush(file: string, shape: 'all-scopes' | 'own-boards'): Pr
     let done = 0;
     const total = CLIENTS * BATCHES_PER_CLIENT;
     const started = performance.now();
+    const cpuStarted = process.cpuUsage();
     await Promise.all(
       Array.from({ length: CLIENTS }, async (_, c) => {
         const clientId = `client${c}`;
@@ -229,7 +250,8 @@ async function measurePush(file: string, shape: 'all-scopes' | 'own-boards'): Pr
       }),
     );
     const seconds = (performance.now() - started) / 1000;
-    return (total * BATCH) / seconds;
+    const used = process.cpuUsage(cpuStarted);
+    return { rate: (total * BATCH) / seconds, cpuMicros: (used.user + used.system) / (total * BATCH) };
   } finally {
     listener.close();
     await store.close();
