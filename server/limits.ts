@@ -11,8 +11,9 @@ export interface Limits {
   /** Largest event a command may emit, in bytes of JSON; a bigger one rejects the command (`payload_too_large`). */
   readonly maxEventBytes: number;
   /**
-   * Largest args of one command as stored (the schema's output, as JSON), in bytes; a push
-   * carrying bigger ones is answered 413 and stores nothing. Bounds each audit record.
+   * Largest args of one command as stored (the schema's output, as JSON), in bytes; a command
+   * with bigger ones settles rejected (`payload_too_large`) without running, and its record
+   * keeps their size and digest only. Bounds each audit record.
    */
   readonly maxArgsBytes: number;
   /** Sustained requests per second per user, and the burst above it (429 with Retry-After). */

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import {
   type AnyApp,
   canonicalJson,
@@ -18,6 +19,8 @@ export type PlannedCommand =
       readonly argsJson: string;
       /** The validated args and scope, handed to `executeCommand` so they are not validated again. */
       readonly resolved: Extract<ResolvedCommand, { ok: true }>;
+      /** Why the command settles `payload_too_large` without running (args over `maxArgsBytes`). */
+      readonly oversized?: string;
     }
   | { readonly kind: 'stored'; readonly command: PushCommand; readonly stored: StoredResult }
   | { readonly kind: 'repeat'; readonly command: PushCommand; readonly index: number };
@@ -56,12 +59,19 @@ export function planPush(
     }
     // What is stored (and audited) is the schema's output: fields it does not know are gone.
     const argsJson = canonicalJson(result.args);
-    if (argsJson.length > maxArgsBytes / 3 && utf8.encode(argsJson).length > maxArgsBytes) {
-      throw new WeftError('payload_too_large', `the args of command ${command.id} are over ${maxArgsBytes} bytes`, {
-        // Not `limit`, which clients read as a cap on the batch: this one command is the culprit.
-        commandId: command.id,
-        argsLimit: maxArgsBytes,
-      });
+    const bytes = argsJson.length * 3 > maxArgsBytes ? utf8.encode(argsJson).length : 0;
+    if (bytes > maxArgsBytes) {
+      // Args over the cap are not run and not stored: the command settles rejected (so it
+      // cannot wedge its client's queue) and its record keeps a digest, which a resend matches.
+      const digest = createHash('sha256').update(argsJson).digest('base64url');
+      const marker = { omitted: `args over the ${maxArgsBytes}-byte limit`, bytes, sha256: digest };
+      return {
+        command: { ...command, args: marker },
+        scope: result.scope,
+        argsJson: canonicalJson(marker),
+        resolved: result,
+        oversized: `the args of ${command.name} are ${bytes} bytes, over the ${maxArgsBytes}-byte limit`,
+      };
     }
     return { command: { ...command, args: result.args }, scope: result.scope, argsJson, resolved: result };
   });
@@ -77,7 +87,7 @@ export function planPush(
   const newById = new Map<string, number>();
   let expected = (lookup.client?.lastSeq ?? 0) + 1;
 
-  resolved.forEach(({ command, scope, argsJson, resolved: checked }, index) => {
+  resolved.forEach(({ command, scope, argsJson, resolved: checked, ...rest }, index) => {
     const stored = bySeq.get(command.seq) ?? byId.get(command.id);
     if (stored) {
       const same =
@@ -111,7 +121,7 @@ export function planPush(
     }
     newBySeq.set(command.seq, index);
     newById.set(command.id, index);
-    planned.push({ kind: 'new', command, scope, argsJson, resolved: checked });
+    planned.push({ kind: 'new', command, scope, argsJson, resolved: checked, ...rest });
     expected++;
   });
   return planned;

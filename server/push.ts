@@ -112,7 +112,7 @@ async function pushOnce(deps: PushDeps, principal: Principal, request: PushReque
     // Commands of one push usually share a base: read the events since it once per scope.
     const reads = new Map<string, Promise<WireEvent[]>>();
     const slice = new Slice(deps.sliceMs);
-    for (const { command, scope, argsJson, resolved } of fresh) {
+    for (const { command, scope, argsJson, resolved, oversized } of fresh) {
       await slice.pause();
       const work = touched.get(scope);
       if (!work) throw new Error(`scope ${scope} was not loaded`);
@@ -122,13 +122,15 @@ async function pushOnce(deps: PushDeps, principal: Principal, request: PushReque
           head: work.head,
         });
       }
-      const result = hideFailure(
-        limitEventSize(
-          executeCommand(deps.app, command, () => work.changes, resolved),
-          deps.maxEventBytes,
-        ),
-        { clientId, commandId: command.id, name: command.name },
-      );
+      const result: ExecuteResult = oversized
+        ? { ok: false, scope, code: 'payload_too_large', message: oversized }
+        : hideFailure(
+            limitEventSize(
+              executeCommand(deps.app, command, () => work.changes, resolved),
+              deps.maxEventBytes,
+            ),
+            { clientId, commandId: command.id, name: command.name },
+          );
       const intervened = await intervening(
         deps.store,
         work.state,

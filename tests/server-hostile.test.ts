@@ -129,15 +129,28 @@ describe('args as stored (finding 3)', () => {
     expect(((await again.json()) as { results: Array<{ duplicate?: boolean }> }).results[0]?.duplicate).toBe(true);
   });
 
-  it('answers 413 for args over the byte cap and stores nothing', async () => {
+  it('settles a command whose args are over the byte cap as rejected, runs nothing, and stores a bounded record', async () => {
     const { as, store } = start({ maxArgsBytes: 120 });
     const user = as('demo:bigargs');
     const commands = await board(user, 'big-1', 'bb');
-    const add = commands.next('addCard', { boardId: 'bb', cardId: 'c1', columnId: 'bb-todo', title: 'é'.repeat(60) });
-    const res = await user.push({ clientId: 'big-1', commands: [add] });
-    expect(res.status).toBe(413);
-    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('payload_too_large');
-    expect((await store.readEvents('board:bb', 0, 100)).head).toBe(2);
+    const big = commands.next('addCard', { boardId: 'bb', cardId: 'c1', columnId: 'bb-todo', title: 'é'.repeat(60) });
+    const next = commands.next('addCard', { boardId: 'bb', cardId: 'c2', columnId: 'bb-todo', title: 'ok' });
+    const res = await user.push({ clientId: 'big-1', commands: [big, next] });
+    expect(res.status).toBe(200);
+    const results = ((await res.json()) as { results: Array<{ status: string; code?: string }> }).results;
+    expect(results.map((r) => r.code ?? r.status)).toEqual(['payload_too_large', 'applied']);
+    const events = (await store.readEvents('board:bb', 0, 100)).events;
+    expect(events.map((e) => e.commandId)).not.toContain(big.id);
+    const audit = (await (await as(ADMIN).request('/v1/audit?scope=board%3Abb')).json()) as {
+      records: Array<{ commandId: string; args: unknown; outcome: string }>;
+    };
+    const record = audit.records.find((r) => r.commandId === big.id);
+    expect(record?.outcome).toBe('rejected');
+    expect(JSON.stringify(record?.args).length).toBeLessThan(200);
+    expect(JSON.stringify(record?.args)).not.toContain('é');
+    // A resend of the same command is recognised as such.
+    const again = await user.push({ clientId: 'big-1', commands: [big] });
+    expect(((await again.json()) as { results: Array<{ duplicate?: boolean }> }).results[0]?.duplicate).toBe(true);
   });
 });
 
