@@ -15,6 +15,7 @@ export const ENTRIES = {
   'client/react': 'client/react.ts',
   'client/devtools': 'client/devtools/index.ts',
   'server/index': 'server/index.ts',
+  'server/node': 'server/node.ts',
   'server/sqlite': 'server/sqlite.ts',
   'server/postgres': 'server/postgres.ts',
   'testing/index': 'testing/index.ts',

@@ -1,9 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { startServerChild } from '../tests/support/server-child.ts';
 import { startServer } from '../tests/support/server-process.ts';
 import { type BenchRow, printTable, progress, quantile, runsSpread, type Summary, summary } from './report.ts';
 
@@ -87,12 +88,64 @@ export async function benchLive(runs: number): Promise<string> {
         },
       );
     }
+    const perStream: number[] = [];
+    for (let r = 0; r < runs; r++) {
+      console.log(`bench: live: server memory per stream, run ${r + 1}/${runs} ...`);
+      perStream.push(await measureStreamMemory(path.join(dir, `memory-${r}.db`)));
+    }
+    const memory = summary(perStream);
+    rows.push({
+      what: `server memory per open live stream (RSS growth of a server process over ${MEMORY_STREAMS.toLocaleString('en-US')} streams)`,
+      value: memory.median / 1024,
+      unit: 'kB',
+      spread: runsSpread(memory, 'in bytes; the server in its own process, 100 users'),
+      target: { text: '≤ 20 kB (issue 15)', met: memory.median <= 20 * 1024 },
+    });
     return printTable('Live stream (commit → subscriber, loopback, server in this process)', rows);
   } finally {
     await echo.close();
     await server.stop();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+const MEMORY_STREAMS = 1000;
+
+/**
+ * Bytes of resident memory a server process grows by per open live stream: a server of its
+ * own (so the clients' memory is not counted), `MEMORY_STREAMS` streams opened on one scope by
+ * 100 users, RSS read from /proc before and after (Linux).
+ */
+async function measureStreamMemory(file: string): Promise<number> {
+  const server = await startServerChild(file);
+  const streams: Array<{ close(): void }> = [];
+  try {
+    await push(server.url, 'writer', 1, 'createBoard', { boardId: 'mem', title: 'Memory' });
+    const url = `${server.url}/v1/live?scope=${encodeURIComponent('board:mem:1')}`;
+    // One stream first, so what every server allocates once (the SSE code path) is not counted.
+    streams.push(await subscribe(url, 'warm'));
+    const pid = server.child.pid ?? 0;
+    const before = rss(pid);
+    for (let i = 0; i < MEMORY_STREAMS; i += 100) {
+      const batch = Array.from({ length: Math.min(100, MEMORY_STREAMS - i) }, (_, j) =>
+        subscribe(url, `mem${(i + j) % 100}`),
+      );
+      streams.push(...(await Promise.all(batch)));
+    }
+    // A heartbeat round (1 s in this server), so every stream has written once.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    return (rss(pid) - before) / MEMORY_STREAMS;
+  } finally {
+    for (const stream of streams) stream.close();
+    await server.stop();
+  }
+}
+
+/** A process's resident set size in bytes, from /proc (Linux). */
+function rss(pid: number): number {
+  const match = /VmRSS:\s+(\d+) kB/u.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  if (!match) throw new Error(`bench: no VmRSS for process ${pid}`);
+  return Number(match[1]) * 1024;
 }
 
 /**

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { serve } from '@hono/node-server';
 import { createServer, type EventStore } from '../server/index.ts';
+import { serveNode } from '../server/node.ts';
 import { postgresStore } from '../server/postgres.ts';
 import { sqliteStore } from '../server/sqlite.ts';
 import { kanban } from './app.ts';
@@ -49,7 +49,8 @@ const server = createServer({
 });
 serveDemo(server);
 
-const listener = serve({ fetch: server.fetch, port, hostname: host }, (info) => {
+// Server-wide caps (connections, header and request time) at their defaults (README "Limits").
+const listener = serveNode({ fetch: server.fetch, port, hostname: host }, (info) => {
   console.log(`weft: listening on http://${host === '0.0.0.0' ? 'localhost' : host}:${info.port}`);
   console.log(`weft: store ${storeText}`);
   if (!process.env.WEFT_ADMIN_TOKEN)

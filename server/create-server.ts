@@ -1,6 +1,7 @@
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
 import { type AnyApp, PROTOCOL_VERSION, protocol, WeftError } from '../shared/index.ts';
 import type { Auth, Principal } from './auth.ts';
+import { CLIENT_CLOSED_STATUS, ClientAbort } from './client-abort.ts';
 import type { FaultHook } from './faults.ts';
 import { KeyedLock } from './keyed-lock.ts';
 import { DEFAULT_LIMITS, type Limits } from './limits.ts';
@@ -12,7 +13,7 @@ import { registerQuarantineGauge } from './quarantine-metrics.ts';
 import { ConnectionSlots, RateLimiter } from './rate-limit.ts';
 import { attachReactions } from './reactions/attach-reactions.ts';
 import type { ReactionRunner } from './reactions/reaction-runner.ts';
-import { REACTION_CLIENT_PREFIX } from './reactions/saga-commands.ts';
+import { isServerCommandId, REACTION_CLIENT_PREFIX } from './reactions/saga-commands.ts';
 import { readJsonBody } from './read-json-body.ts';
 import { handlePull, parseQuery, requireRight } from './routes-read.ts';
 import { ScopeCache, type ScopeCacheOptions } from './scope-cache.ts';
@@ -39,6 +40,12 @@ export interface ServerOptions {
   readonly faults?: FaultHook;
   /** Event handlers and sagas run against this server's store and push pipeline (`reactions/`). */
   readonly reactions?: ReactionRunner;
+  /**
+   * The network address a request came from, which keys the throttle of failed
+   * authentications. Defaults to the socket's peer address under `@hono/node-server`; behind a
+   * trusted proxy, read its header here instead.
+   */
+  readonly clientAddress?: (c: Context) => string | undefined;
 }
 
 export interface RequestLogEntry {
@@ -74,7 +81,42 @@ export function createServer(options: ServerOptions): Hono<Env> {
   const metrics = new ServerMetrics(() => hub.subscriberCount);
   registerQuarantineGauge(metrics.registry, () => scopes.quarantined());
   const rateLimiter = new RateLimiter(limits.requestsPerSecond, limits.requestBurst);
+  const authFailures = new RateLimiter(limits.authFailuresPerSecond, limits.authFailureBurst);
+  const clientAddress = options.clientAddress ?? socketAddress;
   const liveSlots = new ConnectionSlots(limits.maxLiveConnectionsPerUser);
+  const allLiveSlots = new ConnectionSlots(limits.maxLiveStreams);
+  const admitLive = (principal: Principal): (() => void) | 'user' | 'server' => {
+    const releaseServer = allLiveSlots.take('all');
+    if (!releaseServer) return 'server';
+    const releaseUser = liveSlots.take(principal.userId);
+    if (!releaseUser) {
+      releaseServer();
+      return 'user';
+    }
+    return () => {
+      releaseUser();
+      releaseServer();
+    };
+  };
+  /**
+   * Authenticates the request, throttling failures per address: once an address has spent its
+   * failure burst it is answered 429 before its credentials are even checked, so tokens cannot
+   * be guessed at speed.
+   */
+  const authenticate = async (c: Context): Promise<Principal> => {
+    const address = clientAddress(c) ?? 'unknown';
+    const wait = authFailures.wait(address);
+    if (wait > 0) {
+      c.header('retry-after', String(wait));
+      throw new WeftError('rate_limited', 'too many failed authentications; retry later', { retryAfter: wait });
+    }
+    const principal = await auth.authenticate(c.req.raw);
+    if (!principal) {
+      authFailures.take(address);
+      throw new WeftError('unauthorized', 'a valid bearer token is required');
+    }
+    return principal;
+  };
   const server = new Hono<Env>();
   const pushDeps: PushDeps = {
     app,
@@ -87,6 +129,8 @@ export function createServer(options: ServerOptions): Hono<Env> {
     metrics,
     fault: options.faults,
     maxEventBytes: limits.maxEventBytes,
+    maxArgsBytes: limits.maxArgsBytes,
+    sliceMs: limits.pushSliceMs,
   };
 
   server.use('*', async (c, next) => {
@@ -106,6 +150,8 @@ export function createServer(options: ServerOptions): Hono<Env> {
 
   server.onError((error, c) => {
     if (error instanceof WeftError) return c.json(error.toBody(), error.status as 400);
+    // Nobody reads this answer; the request log records it once, as the client's doing.
+    if (error instanceof ClientAbort) return c.body(null, CLIENT_CLOSED_STATUS as 400);
     console.error('weft: internal error', error);
     return c.json(new WeftError('internal', 'internal server error').toBody(), 500);
   });
@@ -117,16 +163,14 @@ export function createServer(options: ServerOptions): Hono<Env> {
 
   server.get('/metrics', async (c) => {
     if (!options.publicMetrics) {
-      const principal = await auth.authenticate(c.req.raw);
-      if (!principal) throw new WeftError('unauthorized', 'a valid bearer token is required');
+      const principal = await authenticate(c);
       if (!principal.admin) throw new WeftError('forbidden', 'only the admin may read metrics');
     }
     return c.body(await metrics.text(), 200, { 'content-type': metrics.contentType });
   });
 
   server.use('/v1/*', async (c, next) => {
-    const principal = await auth.authenticate(c.req.raw);
-    if (!principal) throw new WeftError('unauthorized', 'a valid bearer token is required');
+    const principal = await authenticate(c);
     c.set('principal', principal);
     const retryAfter = rateLimiter.take(principal.userId);
     if (retryAfter > 0) {
@@ -152,6 +196,16 @@ export function createServer(options: ServerOptions): Hono<Env> {
     }
     if (request.clientId.startsWith(REACTION_CLIENT_PREFIX))
       throw new WeftError('forbidden', `client ids starting with ${REACTION_CLIENT_PREFIX} belong to reactions`);
+    const reserved = request.commands.find((command) => isServerCommandId(command.id));
+    if (reserved) {
+      throw new WeftError(
+        'bad_request',
+        `command ids starting with ${REACTION_CLIENT_PREFIX} are issued by the server`,
+        {
+          commandId: reserved.id,
+        },
+      );
+    }
     const done = metrics.pushTimer();
     try {
       const results = await handlePush(pushDeps, c.get('principal'), request);
@@ -164,7 +218,9 @@ export function createServer(options: ServerOptions): Hono<Env> {
 
   server.get('/v1/pull', async (c) => c.json(await handlePull(c, store, auth, c.get('principal'))));
 
-  server.get('/v1/snapshot', async (c) => c.json(await handleSnapshot(c, { scopes, store, auth }, c.get('principal'))));
+  server.get('/v1/snapshot', async (c) =>
+    c.json(await handleSnapshot(c, { scopes, store, auth, locks }, c.get('principal'))),
+  );
 
   server.get('/v1/live', (c) =>
     handleLive(
@@ -175,7 +231,7 @@ export function createServer(options: ServerOptions): Hono<Env> {
         hub,
         limits,
         options: { heartbeatMs: options.heartbeatMs ?? 15_000 },
-        admit: (principal) => liveSlots.take(principal.userId),
+        admit: admitLive,
       },
       c.get('principal'),
     ),
@@ -194,4 +250,10 @@ export function createServer(options: ServerOptions): Hono<Env> {
 
   if (options.reactions) attachReactions(server, options.reactions, { push: pushDeps, registry: metrics.registry });
   return server;
+}
+
+/** The peer address of the socket under `@hono/node-server` (its `incoming` binding), if any. */
+function socketAddress(c: Context): string | undefined {
+  const env = c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined;
+  return env?.incoming?.socket?.remoteAddress;
 }

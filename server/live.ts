@@ -29,8 +29,8 @@ export async function handleLive(
     hub: LiveHub;
     limits: Limits;
     options: LiveOptions;
-    /** Takes one of the user's live connection slots: the release, or null when all are taken. */
-    admit?: (principal: Principal) => (() => void) | null;
+    /** Takes a live stream slot: the release, or which cap is reached (the user's or the server's). */
+    admit?: (principal: Principal) => (() => void) | 'user' | 'server';
   },
   principal: Principal,
 ): Promise<Response> {
@@ -43,10 +43,21 @@ export async function handleLive(
     }
   }
 
+  // HEAD (which Hono routes here as a GET) answers the headers only: its body is never read, so
+  // a stream opened for it would never see the client leave and would hold its slot for good.
+  if (c.req.method !== 'GET') {
+    return c.body(null, 200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+  }
   const release = deps.admit ? deps.admit(principal) : () => undefined;
-  if (!release) {
+  if (release === 'user') {
     c.header('retry-after', '5');
     throw new WeftError('rate_limited', `at most ${deps.limits.maxLiveConnectionsPerUser} live connections per user`, {
+      retryAfter: 5,
+    });
+  }
+  if (release === 'server') {
+    c.header('retry-after', '5');
+    throw new WeftError('unavailable', `the server holds its most live streams (${deps.limits.maxLiveStreams})`, {
       retryAfter: 5,
     });
   }

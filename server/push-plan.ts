@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import {
   type AnyApp,
   canonicalJson,
@@ -18,6 +19,8 @@ export type PlannedCommand =
       readonly argsJson: string;
       /** The validated args and scope, handed to `executeCommand` so they are not validated again. */
       readonly resolved: Extract<ResolvedCommand, { ok: true }>;
+      /** Why the command settles `payload_too_large` without running (args over `maxArgsBytes`). */
+      readonly oversized?: string;
     }
   | { readonly kind: 'stored'; readonly command: PushCommand; readonly stored: StoredResult }
   | { readonly kind: 'repeat'; readonly command: PushCommand; readonly index: number };
@@ -41,6 +44,7 @@ export function planPush(
   commands: ReadonlyArray<PushCommand>,
   lookup: ClientLookup,
   version: number = app.version,
+  maxArgsBytes: number = Number.POSITIVE_INFINITY,
 ): PlannedCommand[] {
   const resolved = commands.map((sent) => {
     const form = upcastCommand(app, sent, version);
@@ -53,7 +57,23 @@ export function planPush(
         commandId: command.id,
       });
     }
-    return { command, scope: result.scope, argsJson: canonicalJson(command.args), resolved: result };
+    // What is stored (and audited) is the schema's output: fields it does not know are gone.
+    const argsJson = canonicalJson(result.args);
+    const bytes = argsJson.length * 3 > maxArgsBytes ? utf8.encode(argsJson).length : 0;
+    if (bytes > maxArgsBytes) {
+      // Args over the cap are not run and not stored: the command settles rejected (so it
+      // cannot wedge its client's queue) and its record keeps a digest, which a resend matches.
+      const digest = createHash('sha256').update(argsJson).digest('base64url');
+      const marker = { omitted: `args over the ${maxArgsBytes}-byte limit`, bytes, sha256: digest };
+      return {
+        command: { ...command, args: marker },
+        scope: result.scope,
+        argsJson: canonicalJson(marker),
+        resolved: result,
+        oversized: `the args of ${command.name} are ${bytes} bytes, over the ${maxArgsBytes}-byte limit`,
+      };
+    }
+    return { command: { ...command, args: result.args }, scope: result.scope, argsJson, resolved: result };
   });
 
   const bySeq = new Map<number, StoredResult>();
@@ -67,7 +87,7 @@ export function planPush(
   const newById = new Map<string, number>();
   let expected = (lookup.client?.lastSeq ?? 0) + 1;
 
-  resolved.forEach(({ command, scope, argsJson, resolved: checked }, index) => {
+  resolved.forEach(({ command, scope, argsJson, resolved: checked, ...rest }, index) => {
     const stored = bySeq.get(command.seq) ?? byId.get(command.id);
     if (stored) {
       const same =
@@ -101,17 +121,26 @@ export function planPush(
     }
     newBySeq.set(command.seq, index);
     newById.set(command.id, index);
-    planned.push({ kind: 'new', command, scope, argsJson, resolved: checked });
+    planned.push({ kind: 'new', command, scope, argsJson, resolved: checked, ...rest });
     expected++;
   });
   return planned;
 }
 
-/** Whether a stored command, under any earlier version, upcasts to this current form. */
+const utf8 = new TextEncoder();
+
+/**
+ * Whether a stored command, under any earlier version, upcasts to this current form. Args
+ * stored before they were stored as the schema's output are compared by that output.
+ */
 function sameForm(app: AnyApp, stored: StoredResult, name: string, argsJson: string): boolean {
   if (stored.name === name && stored.argsJson === argsJson) return true;
-  if (app.version === 1) return false;
   const args: unknown = JSON.parse(stored.argsJson);
+  if (stored.name === name) {
+    const parsed = resolveCommand(app, name, args);
+    if (parsed.ok && canonicalJson(parsed.args) === argsJson) return true;
+  }
+  if (app.version === 1) return false;
   for (let version = 1; version < app.version; version++) {
     const form = upcastCommand(app, { name: stored.name, args }, version);
     if (form.ok && form.name === name && canonicalJson(form.args) === argsJson) return true;

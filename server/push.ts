@@ -43,6 +43,10 @@ export interface PushDeps {
   readonly metrics: ServerMetrics;
   /** Largest event a command may emit, in bytes of JSON (`Limits.maxEventBytes`). */
   readonly maxEventBytes?: number;
+  /** Largest args of one command as stored, in bytes of JSON (`Limits.maxArgsBytes`). */
+  readonly maxArgsBytes?: number;
+  /** CPU time a push runs commands before it lets other requests in (`Limits.pushSliceMs`). */
+  readonly sliceMs?: number;
   /** Test-only fault injection (see `faults.ts`). */
   readonly fault?: FaultHook | undefined;
 }
@@ -79,7 +83,14 @@ async function pushOnce(deps: PushDeps, principal: Principal, request: PushReque
   if (lookup.client && lookup.client.userId !== principal.userId) {
     throw new WeftError('forbidden', `client ${clientId} belongs to another user`);
   }
-  const plan = planPush(deps.app, clientId, commands, lookup, request.appVersion ?? deps.app.version);
+  const plan = planPush(
+    deps.app,
+    clientId,
+    commands,
+    lookup,
+    request.appVersion ?? deps.app.version,
+    deps.maxArgsBytes,
+  );
   const fresh = plan.filter((p): p is Extract<PlannedCommand, { kind: 'new' }> => p.kind === 'new');
   const scopes = [...new Set(fresh.map((p) => p.scope))];
   for (const scope of scopes) {
@@ -91,7 +102,7 @@ async function pushOnce(deps: PushDeps, principal: Principal, request: PushReque
 
   const outcomes: CommandOutcome[] = [];
   const touched = new Map<string, { state: ScopeState; changes: OverlayTables; head: number }>();
-  const releaseScopes = await deps.locks.acquire(scopes.map((scope) => `scope:${scope}`));
+  const releaseScopes = once(await deps.locks.acquire(scopes.map((scope) => `scope:${scope}`)));
   const lockedAt = performance.now();
   try {
     for (const scope of scopes) {
@@ -101,7 +112,9 @@ async function pushOnce(deps: PushDeps, principal: Principal, request: PushReque
     const recordedAt = deps.now();
     // Commands of one push usually share a base: read the events since it once per scope.
     const reads = new Map<string, Promise<WireEvent[]>>();
-    for (const { command, scope, argsJson, resolved } of fresh) {
+    const slice = new Slice(deps.sliceMs);
+    for (const { command, scope, argsJson, resolved, oversized } of fresh) {
+      await slice.pause();
       const work = touched.get(scope);
       if (!work) throw new Error(`scope ${scope} was not loaded`);
       if (command.baseSeq > work.head) {
@@ -110,13 +123,15 @@ async function pushOnce(deps: PushDeps, principal: Principal, request: PushReque
           head: work.head,
         });
       }
-      const result = hideFailure(
-        limitEventSize(
-          executeCommand(deps.app, command, () => work.changes, resolved),
-          deps.maxEventBytes,
-        ),
-        { clientId, commandId: command.id, name: command.name },
-      );
+      const result: ExecuteResult = oversized
+        ? { ok: false, scope, code: 'payload_too_large', message: oversized }
+        : hideFailure(
+            limitEventSize(
+              executeCommand(deps.app, command, () => work.changes, resolved),
+              deps.maxEventBytes,
+            ),
+            { clientId, commandId: command.id, name: command.name },
+          );
       const intervened = await intervening(
         deps.store,
         work.state,
@@ -163,22 +178,41 @@ async function pushOnce(deps: PushDeps, principal: Principal, request: PushReque
 
     await deps.fault?.('push.afterRun');
     await deps.fault?.('push.beforeCommit');
-    const committed = await deps.store
-      .commit({
-        outcomes,
-        expectedHeads: new Map([...touched].map(([scope, work]) => [scope, work.state.head])),
-        expectedClientSeqs: new Map([[clientId, lookup.client?.lastSeq ?? 0]]),
-      })
-      .catch((error: unknown) => {
-        if (error instanceof StoreConflict) for (const scope of scopes) deps.scopes.invalidate(scope);
-        throw error;
-      });
+    const expectedHeads = new Map([...touched].map(([scope, work]) => [scope, work.state.head]));
+    const pending = deps.store.commit({
+      outcomes,
+      expectedHeads,
+      expectedClientSeqs: new Map([[clientId, lookup.client?.lastSeq ?? 0]]),
+    });
+    // A pipelined commit: with a store that applies commits in order, the scopes move on as
+    // soon as this one is queued, so the next push to them runs now and its commit can join
+    // the same group (one transaction and fsync for both). It builds on events not yet durable:
+    // if this commit fails, the scopes are dropped from the cache and the next push's commit
+    // fails its head check and retries from the store. Nothing is published or answered, and
+    // no snapshot is taken, before the store confirms.
+    const pipelined = deps.store.ordersCommits === true;
+    if (pipelined) {
+      const settled = pending.then(
+        () => undefined,
+        () => undefined,
+      );
+      const queued = numberEvents(outcomes, expectedHeads);
+      for (const [scope, work] of touched) {
+        deps.scopes.advance(work.state, work.changes, queued.get(scope) ?? [], work.head, settled);
+      }
+      releaseScopes();
+    }
+    const committed = await pending.catch((error: unknown) => {
+      if (pipelined || error instanceof StoreConflict) for (const scope of scopes) deps.scopes.invalidate(scope);
+      throw error;
+    });
     await deps.fault?.('push.afterCommit');
 
     for (const [scope, work] of touched) {
       const events = committed.events.flatMap((list, i) => (outcomes[i]?.scope === scope ? list : []));
       const head = committed.heads.get(scope) ?? work.head;
-      deps.scopes.advance(work.state, work.changes, events, head);
+      if (pipelined) deps.scopes.confirm(work.state, head);
+      else deps.scopes.advance(work.state, work.changes, events, head);
       deps.hub.publish(scope, events, head);
       deps.metrics.eventsAppended(scope, events.length);
       deps.metrics.scopePushed(scope, (performance.now() - lockedAt) / 1000);
@@ -193,6 +227,69 @@ async function pushOnce(deps: PushDeps, principal: Principal, request: PushReque
 }
 
 const utf8 = new TextEncoder();
+
+function once(release: () => void): () => void {
+  let done = false;
+  return () => {
+    if (done) return;
+    done = true;
+    release();
+  };
+}
+
+/**
+ * The events of a commit as the store will number them (DESIGN: `head + 1, head + 2, …` per
+ * scope in the order given), for a state that moves on before the store answers.
+ */
+function numberEvents(
+  outcomes: ReadonlyArray<CommandOutcome>,
+  heads: ReadonlyMap<string, number>,
+): Map<string, WireEvent[]> {
+  const next = new Map(heads);
+  const byScope = new Map<string, WireEvent[]>();
+  for (const o of outcomes) {
+    let head = next.get(o.scope) ?? 0;
+    let list = byScope.get(o.scope);
+    if (!list) {
+      list = [];
+      byScope.set(o.scope, list);
+    }
+    for (const e of o.events) {
+      head++;
+      list.push({
+        seq: head,
+        scope: o.scope,
+        type: e.type,
+        data: e.data,
+        commandId: o.commandId,
+        clientId: o.clientId,
+        at: o.at,
+      });
+    }
+    next.set(o.scope, head);
+  }
+  return byScope;
+}
+
+/**
+ * Cuts a long run of commands into slices of `ms` of CPU time: at the end of each, the push
+ * waits one turn of the event loop, so requests that arrived meanwhile (a health check, another
+ * scope's push) are served instead of waiting for the whole push. The scopes stay locked.
+ */
+class Slice {
+  readonly #ms: number;
+  #started = performance.now();
+
+  constructor(ms = Number.POSITIVE_INFINITY) {
+    this.#ms = ms;
+  }
+
+  async pause(): Promise<void> {
+    if (performance.now() - this.#started < this.#ms) return;
+    await new Promise((resolve) => setImmediate(resolve));
+    this.#started = performance.now();
+  }
+}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -18,17 +18,33 @@ export class RateLimiter {
 
   /** Takes one token for `key`: 0 when allowed, else the seconds to wait before retrying. */
   take(key: string): number {
+    const bucket = this.#refill(key);
+    if (bucket.tokens >= 1) {
+      bucket.tokens -= 1;
+      return 0;
+    }
+    return this.#wait(bucket);
+  }
+
+  /** The seconds `key` must wait for a token, taking none: 0 when one is there. */
+  wait(key: string): number {
+    const bucket = this.#buckets.get(key);
+    if (!bucket) return 0;
+    return this.#wait(this.#refill(key));
+  }
+
+  #wait(bucket: { tokens: number }): number {
+    return bucket.tokens >= 1 ? 0 : Math.ceil((1 - bucket.tokens) / this.perSecond);
+  }
+
+  #refill(key: string): { tokens: number; at: number } {
     const now = this.now();
     const bucket = this.#buckets.get(key) ?? { tokens: this.burst, at: now };
     bucket.tokens = Math.min(this.burst, bucket.tokens + ((now - bucket.at) / 1000) * this.perSecond);
     bucket.at = now;
     this.#buckets.set(key, bucket);
     if (this.#buckets.size > 10_000) this.#forgetFull(now);
-    if (bucket.tokens >= 1) {
-      bucket.tokens -= 1;
-      return 0;
-    }
-    return Math.ceil((1 - bucket.tokens) / this.perSecond);
+    return bucket;
   }
 
   #forgetFull(now: number): void {

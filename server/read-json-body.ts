@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
 import * as v from 'valibot';
 import { parseJsonLimited, WeftError } from '../shared/index.ts';
+import { ClientAbort } from './client-abort.ts';
 import type { Limits } from './limits.ts';
 
 /**
@@ -37,7 +38,10 @@ async function readLimitedText(request: Request, maxBytes: number): Promise<stri
   const chunks: Uint8Array[] = [];
   let size = 0;
   for (;;) {
-    const { done, value } = await reader.read();
+    const { done, value } = await reader.read().catch((error: unknown) => {
+      // The body stream fails only when the connection does: the client aborted its upload.
+      throw new ClientAbort(error);
+    });
     if (done) break;
     size += value.byteLength;
     if (size > maxBytes) {

@@ -16,6 +16,14 @@ export interface ScopeState {
   /** The latest events, newest last, so an audit can name what intervened without a read. */
   readonly recent: WireEvent[];
   snapshotSeq: number;
+  /**
+   * The head the store has confirmed. Below `head` while a pipelined commit is queued: the
+   * state already includes it, so later pushes build on it, but nothing durable may be read
+   * from it (a snapshot) until it settles.
+   */
+  confirmedHead: number;
+  /** Settles (never rejects) when the latest commit queued on this state has. */
+  settled: Promise<void>;
 }
 
 export interface ScopeCacheOptions {
@@ -102,17 +110,48 @@ export class ScopeCache {
     this.#states.delete(scope);
   }
 
-  /** Applies a committed batch: the scope's changes, its new events and head. */
-  advance(state: ScopeState, changes: OverlayTables, events: ReadonlyArray<WireEvent>, head: number): void {
+  /**
+   * Applies a batch: the scope's changes, its new events and head. `settled` is given when the
+   * batch's commit is still queued (a pipelined commit; `confirm` follows once it lands, or the
+   * scope is invalidated if it fails); without it the batch is committed already.
+   */
+  advance(
+    state: ScopeState,
+    changes: OverlayTables,
+    events: ReadonlyArray<WireEvent>,
+    head: number,
+    settled?: Promise<void>,
+  ): void {
     changes.commitTo(state.tables);
     state.head = head;
     state.recent.push(...events);
     if (state.recent.length > this.#recentEvents) state.recent.splice(0, state.recent.length - this.#recentEvents);
-    if (head - state.snapshotSeq >= this.#snapshotEvery) {
-      state.snapshotSeq = head;
-      this.#store
-        .saveSnapshot({ scope: state.scope, seq: head, tables: state.tables.dump() })
-        .catch(this.#onSnapshotError);
+    if (settled) state.settled = settled;
+    else this.confirm(state, head);
+  }
+
+  /**
+   * The store confirmed the state up to `head`. A snapshot is saved from it only when nothing
+   * unconfirmed lies beyond (`head` is the state's own), so no snapshot holds uncommitted rows.
+   */
+  confirm(state: ScopeState, head: number): void {
+    state.confirmedHead = Math.max(state.confirmedHead, head);
+    if (state.head !== head || head - state.snapshotSeq < this.#snapshotEvery) return;
+    state.snapshotSeq = head;
+    this.#store
+      .saveSnapshot({ scope: state.scope, seq: head, tables: state.tables.dump() })
+      .catch(this.#onSnapshotError);
+  }
+
+  /**
+   * The scope's state with nothing unconfirmed in it: waits for queued commits to settle. The
+   * caller holds the scope's lock, so no new commit is queued meanwhile.
+   */
+  async confirmed(scope: string): Promise<ScopeState> {
+    for (;;) {
+      const state = await this.get(scope);
+      if (state.head === state.confirmedHead) return state;
+      await state.settled;
     }
   }
 
@@ -124,13 +163,23 @@ export class ScopeCache {
     } catch (error) {
       throw this.#quarantine({ scope, seq: snapshot?.seq ?? 0, type: 'snapshot', message: describe(error) });
     }
-    const state: ScopeState = { scope, tables, head: snapshot?.seq ?? 0, recent: [], snapshotSeq: snapshot?.seq ?? 0 };
+    const seq = snapshot?.seq ?? 0;
+    const state: ScopeState = {
+      scope,
+      tables,
+      head: seq,
+      recent: [],
+      snapshotSeq: seq,
+      confirmedHead: seq,
+      settled: Promise.resolve(),
+    };
     for (;;) {
       const { events, head } = await this.#store.readEvents(scope, state.head, REPLAY_PAGE);
       for (const event of events) this.#replay(tables, event);
       if (events.length > 0) state.head = events.at(-1)?.seq ?? state.head;
       state.recent.push(...events.slice(-this.#recentEvents));
       if (state.recent.length > this.#recentEvents) state.recent.splice(0, state.recent.length - this.#recentEvents);
+      state.confirmedHead = state.head;
       if (events.length === 0 || state.head >= head) return state;
     }
   }

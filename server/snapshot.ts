@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
 import { protocol, type Row } from '../shared/index.ts';
 import type { Auth, Principal } from './auth.ts';
+import type { KeyedLock } from './keyed-lock.ts';
 import { parseQuery, requireRight } from './routes-read.ts';
 import type { ScopeCache } from './scope-cache.ts';
 import type { EventStore } from './store/port.ts';
@@ -16,7 +17,7 @@ import type { EventStore } from './store/port.ts';
  */
 export async function handleSnapshot(
   c: Context,
-  deps: { readonly scopes: ScopeCache; readonly store: EventStore; readonly auth: Auth },
+  deps: { readonly scopes: ScopeCache; readonly store: EventStore; readonly auth: Auth; readonly locks: KeyedLock },
   principal: Principal,
 ): Promise<protocol.SnapshotResponse> {
   const query = parseQuery(c, protocol.SnapshotQuerySchema);
@@ -26,10 +27,17 @@ export async function handleSnapshot(
     const { head } = await deps.store.readEvents(query.scope, 0, 0);
     if (head < query.minHead) return { scope: query.scope, seq: head, rows: null };
   }
-  const state = await deps.scopes.get(query.scope);
-  // No await from here on: the head and the rows are read in one turn, as one state.
-  const seq = state.head;
-  if (seq < query.minHead) return { scope: query.scope, seq, rows: null };
-  const rows: Record<string, Row[]> = state.tables.dump();
-  return { scope: query.scope, seq, rows };
+  // Under the scope's lock no push queues a commit, so the state's queued (pipelined) commits
+  // settle and the rows read are only confirmed ones.
+  const release = await deps.locks.acquire([`scope:${query.scope}`]);
+  try {
+    const state = await deps.scopes.confirmed(query.scope);
+    // No await from here on: the head and the rows are read in one turn, as one state.
+    const seq = state.head;
+    if (seq < query.minHead) return { scope: query.scope, seq, rows: null };
+    const rows: Record<string, Row[]> = state.tables.dump();
+    return { scope: query.scope, seq, rows };
+  } finally {
+    release();
+  }
 }

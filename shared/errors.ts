@@ -18,6 +18,8 @@ export const ERROR_STATUS = {
   upgrade_required: 426,
   rate_limited: 429,
   internal: 500,
+  /** A server-wide cap (connections, live streams) is reached; retry after `Retry-After`. */
+  unavailable: 503,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

@@ -16,8 +16,14 @@ describe('parseJsonLimited', () => {
   it('does not count brackets inside strings', () => {
     expect(parseJsonLimited('{"a":"[[[[[[{{{{\\"]]"}', limits)).toEqual({ a: '[[[[[[{{{{"]]' });
   });
-  it('refuses __proto__ keys and malformed text with bad_request', () => {
-    for (const text of ['{"__proto__":{"x":1}}', '{"a":', 'nope']) {
+  it('refuses __proto__ keys in every spelling, and malformed text, with bad_request', () => {
+    const keys = ['{"__proto__":{"x":1}}', '{"\\u005f_proto__":{"x":1}}', '{"a":[{"__pro\\u0074o__" :1}]}'];
+    for (const text of [
+      ...keys,
+      '{"\\u005F\\u005F\\u0070\\u0072\\u006F\\u0074\\u006F\\u005F\\u005F"\n:1}',
+      '{"a":',
+      'nope',
+    ]) {
       try {
         parseJsonLimited(text, limits);
         expect.unreachable(`accepted ${text}`);
@@ -26,6 +32,12 @@ describe('parseJsonLimited', () => {
         expect((error as WeftError).code).toBe('bad_request');
       }
     }
+  });
+  it('accepts the string __proto__ as a value, in any spelling', () => {
+    expect(parseJsonLimited('{"title":"__proto__","tags":["__proto__","\\u005f_proto__"]}', limits)).toEqual({
+      title: '__proto__',
+      tags: ['__proto__', '__proto__'],
+    });
   });
 });
 

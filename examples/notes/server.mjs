@@ -1,8 +1,8 @@
 // The notes server in plain JavaScript: `node server.mjs`. The weft API under /v1, the built
 // page (dist/, from `npm run build`) beside it, one SQLite file under ./data.
-import { serve } from '@hono/node-server';
 import { serveStatic } from '@hono/node-server/serve-static';
 import { bearerAuth, createServer } from 'weft/server';
+import { serveNode } from 'weft/server/node';
 import { sqliteStore } from 'weft/server/sqlite';
 import { notes } from './src/app.js';
 
@@ -18,7 +18,7 @@ const server = createServer({ app: notes, store, auth });
 // The API routes are registered first, so they answer /v1; everything else is the page.
 server.get('*', serveStatic({ root: './dist' }));
 
-const listener = serve({ fetch: server.fetch, port, hostname: '127.0.0.1' }, (info) => {
+const listener = serveNode({ fetch: server.fetch, port, hostname: '127.0.0.1' }, (info) => {
   console.log(`notes: listening on http://127.0.0.1:${info.port}`);
 });
 for (const signal of ['SIGINT', 'SIGTERM']) {

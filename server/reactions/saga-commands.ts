@@ -10,7 +10,12 @@ import {
 import type { Principal } from '../auth.ts';
 import type { EventStore } from '../store/port.ts';
 
-/** Client ids with this prefix belong to reactions; HTTP clients may not use them. */
+/**
+ * Client ids and command ids with this prefix belong to reactions; HTTP clients may use
+ * neither. Saga command ids are predictable (they derive from their cause), and command ids are
+ * unique across clients, so a client that could push one first would make the saga's command an
+ * `idempotency_conflict` for good: the prefix keeps every server-issued id out of their reach.
+ */
 export const REACTION_CLIENT_PREFIX = 'reaction:';
 
 export const reactionClientId = (reaction: string): string => `${REACTION_CLIENT_PREFIX}${reaction}`;
@@ -22,16 +27,22 @@ const ID = /^[\w.:@-]{1,128}$/u;
 
 /**
  * The id of the `n`th `name` command a reaction issues for `cause`:
- * `<reaction>:<scope>:<seq>:<name>.<n>` when that is a valid command id, else the scope is
- * replaced by a hash of it. The same cause always yields the same id.
+ * `reaction:<reaction>:<scope>:<seq>:<name>.<n>` when that is a valid command id, else the
+ * scope is replaced by a hash of it. The same cause always yields the same id, always in the
+ * reserved namespace (`REACTION_CLIENT_PREFIX`).
  */
 export function sagaCommandId(reaction: string, cause: WireEvent, name: string, n: number): string {
-  const plain = `${reaction}:${cause.scope}:${cause.seq}:${name}.${n}`;
+  const plain = `${REACTION_CLIENT_PREFIX}${reaction}:${cause.scope}:${cause.seq}:${name}.${n}`;
   if (ID.test(plain)) return plain;
   const scope = createHash('sha256').update(cause.scope).digest('base64url').slice(0, 16);
-  const hashed = `${reaction}:${scope}:${cause.seq}:${name.slice(0, 40)}.${n}`;
-  return ID.test(hashed) ? hashed : createHash('sha256').update(plain).digest('base64url');
+  const hashed = `${REACTION_CLIENT_PREFIX}${reaction}:${scope}:${cause.seq}:${name.slice(0, 40)}.${n}`;
+  return ID.test(hashed)
+    ? hashed
+    : `${REACTION_CLIENT_PREFIX}${createHash('sha256').update(plain).digest('base64url')}`;
 }
+
+/** Whether a command id is in the namespace of server-issued commands, which clients may not push. */
+export const isServerCommandId = (id: string): boolean => id.startsWith(REACTION_CLIENT_PREFIX);
 
 /**
  * Issues a command as the reaction's own client. Its `seq` is durable because it is the

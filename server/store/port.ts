@@ -34,6 +34,13 @@ export interface EventStore {
    * with `readEvents` when it is called. Returns an unsubscribe function.
    */
   onAppended?(listener: (scope: string, head: number) => void): () => void;
+  /**
+   * Optional: the store applies commits in the order `commit` was called (one writer, one
+   * queue), so a caller may queue a commit that builds on one not yet settled. If the earlier
+   * fails, the later fails its head check (`StoreConflict`). The push pipeline then releases a
+   * scope as soon as its commit is queued (a pipelined commit).
+   */
+  readonly ordersCommits?: boolean;
   close(): Promise<void>;
 }
 

@@ -37,6 +37,9 @@ CREATE INDEX IF NOT EXISTS audit_time ON audit (recorded_at);
 CREATE TABLE IF NOT EXISTS snapshots (scope TEXT PRIMARY KEY, seq INTEGER NOT NULL, tables TEXT NOT NULL) WITHOUT ROWID;
 `;
 
+/** Commands one group commit takes before it leaves the rest for the next turn of the event loop. */
+const GROUP_COMMANDS = 1000;
+
 export interface SqliteEventStore extends EventStore {
   /** `journal_mode` and `synchronous` as SQLite reports them (FULL = 2). */
   pragmas(): { journalMode: string; synchronous: number };
@@ -200,8 +203,15 @@ export function sqliteStore(options: SqliteStoreOptions): SqliteEventStore {
   );
   let queue: Array<{ request: CommitRequest; resolve(value: CommitResult): void; reject(error: unknown): void }> = [];
   const flush = () => {
-    const batch = queue;
-    queue = [];
+    // A group stops at about `GROUP_COMMANDS` commands, so one transaction never holds the
+    // event loop long (pipelined pushes queue many); the rest goes in the next turn, in order.
+    let take = 0;
+    for (let commands = 0; take < queue.length && (take === 0 || commands < GROUP_COMMANDS); take++) {
+      commands += queue[take]?.request.outcomes.length ?? 0;
+    }
+    const batch = queue.slice(0, take);
+    queue = queue.slice(take);
+    if (queue.length > 0) setImmediate(flush);
     if (batch.length === 0) return;
     let results: ReturnType<typeof commitGroup>;
     try {
@@ -220,6 +230,8 @@ export function sqliteStore(options: SqliteStoreOptions): SqliteEventStore {
 
   return {
     kind: 'sqlite',
+    // One connection and one queue: commits apply in the order they were asked for.
+    ordersCommits: true,
     pragmas: () => ({
       journalMode: String(db.pragma('journal_mode', { simple: true })),
       synchronous: Number(db.pragma('synchronous', { simple: true })),
