@@ -51,5 +51,35 @@ export * as protocol from './protocol/index.ts';
 export { AUDIT_OUTCOMES, PROTOCOL_HEADER, PROTOCOL_VERSION } from './protocol/index.ts';
 export type { SchemaOutput, StandardSchemaV1, Validation } from './standard-schema.ts';
 export { validateSchema } from './standard-schema.ts';
+export type {
+  TextCommandContext,
+  TextEdit,
+  TextEditOp,
+  TextId,
+  TextOp,
+  TextRun,
+  TextSpan,
+  TextValue,
+} from './text/index.ts';
+export {
+  applyTextOps,
+  applyTextOpsIfChanged,
+  bunchId,
+  caretAfter,
+  compactText,
+  EMPTY_TEXT,
+  idBefore,
+  mapCaret,
+  spansIn,
+  stampTextEdit,
+  TEXT_LIMITS,
+  TextEditSchema,
+  TextOpsSchema,
+  textEdit,
+  textEditAt,
+  textField,
+  textSize,
+  textString,
+} from './text/index.ts';
 export type { UpcastResult } from './upcast-command.ts';
 export { upcastCommand } from './upcast-command.ts';
