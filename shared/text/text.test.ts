@@ -37,8 +37,8 @@ describe('the ID list', () => {
     expect(caretAfter(doc, ['a/0', 0])).toBe(1); // deleted: just after the visible character before it ("H")
     expect(caretAfter(doc, ['nope', 0])).toBeNull();
     expect(spansIn(doc, 2, 8)).toEqual([
-      ['a/0', 1, 4],
-      ['b/0', 0, 2],
+      ['a/0', 2, 3],
+      ['b/0', 0, 3],
     ]);
   });
 
