@@ -17,7 +17,7 @@ export type TextOp =
   | { readonly delete: ReadonlyArray<TextSpan> };
 
 const Insert = v.pipe(v.string(), v.minLength(1), v.maxLength(TEXT_LIMITS.insertChars));
-const Spans = v.pipe(v.array(TextSpanSchema), v.minLength(1), v.maxLength(TEXT_LIMITS.deleteSpans));
+const Spans = v.pipe(v.array(TextSpanSchema), v.minLength(1), v.maxLength(TEXT_LIMITS.deleteSpans), v.readonly());
 
 /** The schema of an edit in a command's args. */
 export const TextEditSchema = v.pipe(
@@ -26,6 +26,7 @@ export const TextEditSchema = v.pipe(
   ),
   v.minLength(1),
   v.maxLength(TEXT_LIMITS.ops),
+  v.readonly(),
 );
 
 /** The schema of the ops in an event. */
@@ -37,6 +38,7 @@ export const TextOpsSchema = v.pipe(
     ]),
   ),
   v.maxLength(TEXT_LIMITS.ops),
+  v.readonly(),
 );
 
 /**

@@ -35,9 +35,12 @@ const Bunch = v.pipe(v.string(), v.minLength(1), v.maxLength(TEXT_LIMITS.bunchCh
 const Index = v.pipe(v.number(), v.integer(), v.minValue(0));
 const Count = v.pipe(v.number(), v.integer(), v.minValue(1));
 
-export const TextIdSchema = v.tuple([Bunch, Index]);
-export const TextSpanSchema = v.tuple([Bunch, Index, Count]);
-const TextRunSchema = v.tuple([Bunch, Index, v.union([v.pipe(v.string(), v.minLength(1)), Count])]);
+export const TextIdSchema = v.pipe(v.tuple([Bunch, Index]), v.readonly());
+export const TextSpanSchema = v.pipe(v.tuple([Bunch, Index, Count]), v.readonly());
+const TextRunSchema = v.pipe(
+  v.tuple([Bunch, Index, v.union([v.pipe(v.string(), v.minLength(1)), Count])]),
+  v.readonly(),
+);
 
 /**
  * The schema of a text field in a projection row.
@@ -46,7 +49,7 @@ const TextRunSchema = v.tuple([Bunch, Index, v.union([v.pipe(v.string(), v.minLe
  * const Note = v.object({ noteId: v.string(), body: textField() });
  */
 export function textField() {
-  return v.object({ runs: v.array(TextRunSchema) });
+  return v.object({ runs: v.pipe(v.array(TextRunSchema), v.readonly()) });
 }
 
 /** How many characters a run covers, live or deleted. */
