@@ -28,5 +28,7 @@ export { type SwitchableTransport, switchableTransport } from './switchable-tran
 export type { SyncOptions } from './sync-loop.ts';
 export type { SessionConfig } from './tabs.ts';
 export { TabMessageError } from './tabs-protocol.ts';
+export { type ClientTextSourceOptions, clientTextSource } from './text/text-source.ts';
+export { bindTextarea, type TextBinding, type TextBindingOptions, type TextSource } from './text/textarea-binding.ts';
 export type { LiveHandlers, Transport, TransportFailure, TransportResult } from './transport.ts';
 export { exposeWeftWorker, type WeftWorkerApi } from './worker.ts';

@@ -54,6 +54,7 @@ export { validateSchema } from './standard-schema.ts';
 export type {
   TextCommandContext,
   TextEdit,
+  TextEditArgs,
   TextEditOp,
   TextId,
   TextOp,

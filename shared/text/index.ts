@@ -6,6 +6,7 @@ export {
   bunchId,
   stampTextEdit,
   type TextEdit,
+  type TextEditArgs,
   type TextEditOp,
   TextEditSchema,
   type TextOp,

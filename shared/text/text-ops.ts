@@ -29,6 +29,9 @@ export const TextEditSchema = v.pipe(
   v.readonly(),
 );
 
+/** An edit as a command's args schema takes it (the same data, typed as the schema's input). */
+export type TextEditArgs = v.InferInput<typeof TextEditSchema>;
+
 /** The schema of the ops in an event. */
 export const TextOpsSchema = v.pipe(
   v.array(
