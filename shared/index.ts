@@ -35,6 +35,7 @@ export type { RowChange } from './overlay-tables.ts';
 export { OverlayTables } from './overlay-tables.ts';
 export type {
   AuditOutcome,
+  AuditOverwrite,
   AuditQuery,
   AuditRecord,
   AuditResponse,
@@ -70,6 +71,7 @@ export {
   compactText,
   EMPTY_TEXT,
   idBefore,
+  isTextValue,
   mapCaret,
   spansIn,
   stampTextEdit,

@@ -15,6 +15,7 @@ export {
 export { caretAfter, idBefore, mapCaret, spansIn, textEditAt, textSize, textString } from './text-positions.ts';
 export {
   EMPTY_TEXT,
+  isTextValue,
   TEXT_LIMITS,
   type TextId,
   type TextRun,

@@ -57,3 +57,13 @@ export function runLength(run: TextRun): number {
   const content = run[2];
   return typeof content === 'string' ? content.length : content;
 }
+
+/** Whether a field's value is a text value (`{ runs: [...] }`); such fields merge, never overwrite. */
+export function isTextValue(value: unknown): value is TextValue {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    Array.isArray((value as { runs?: unknown }).runs) &&
+    Object.keys(value).length === 1
+  );
+}
