@@ -112,4 +112,37 @@ describe('the demo card description', () => {
     expect(new Set(users).size).toBe(2);
     await Promise.all([a.close(), b.close()]);
   });
+
+  it('shows a lost update in the audit panel: "overwrote <user>\'s rename"', async () => {
+    const renameBoard = `rename-${Date.now().toString(36)}`;
+    const a = await openBoard(ann.context, server.url, renameBoard);
+    const card = await addCard(a, 'todo', 'Title');
+    await waitInSync(a);
+    const b = await openBoard(bob.context, server.url, renameBoard);
+    await b.getByTestId(`card-${card}`).waitFor();
+    await waitInSync(b);
+    for (const page of [a, b]) {
+      await page.getByTestId('online-switch').uncheck();
+      await page.locator('[data-testid="status-sync"][data-sync="paused"]').waitFor();
+    }
+    for (const [page, title] of [
+      [a, 'Title by Ann'],
+      [b, 'Title by Bob'],
+    ] as const) {
+      await page.getByTestId(`card-rename-${card}`).click();
+      await page.getByTestId(`card-rename-input-${card}`).fill(title);
+      await page.getByTestId(`card-rename-input-${card}`).press('Enter');
+    }
+    await a.getByTestId('online-switch').check();
+    await waitInSync(a);
+    await b.getByTestId('online-switch').check();
+    await waitInSync(b);
+    const annName = await a.getByTestId('user-name').inputValue();
+    await b.getByTestId('audit-refresh').click();
+    const lost = b.getByTestId('audit-overwrote');
+    await expect.poll(() => lost.count()).toBe(1);
+    expect(await lost.textContent()).toBe(`overwrote ${annName}'s rename`);
+    await b.screenshot({ path: screenshotPath('text-3-overwrote') });
+    await Promise.all([a.close(), b.close()]);
+  });
 });
