@@ -7,6 +7,7 @@ import { benchLive } from './live.ts';
 import { benchPostgres } from './postgres.ts';
 import { environment } from './report.ts';
 import { benchServerPush } from './server-push.ts';
+import { benchText } from './text.ts';
 
 /**
  * `npm run bench`: every benchmark, each beside its floor measured in the same run, every figure
@@ -14,7 +15,7 @@ import { benchServerPush } from './server-push.ts';
  * BENCHMARKS.md; `npm run bench -- --only growth` (or `server,live,client,growth,postgres`, comma
  * separated) runs some parts and only prints their tables (growth also writes docs/growth.svg).
  */
-const PARTS = ['server', 'live', 'client', 'growth', 'postgres'] as const;
+const PARTS = ['server', 'live', 'client', 'growth', 'postgres', 'text'] as const;
 type Part = (typeof PARTS)[number];
 
 const { values } = parseArgs({ options: { only: { type: 'string' }, runs: { type: 'string', default: '3' } } });
@@ -42,6 +43,11 @@ if (wanted('client') || wanted('growth')) {
   console.log('bench: client (headless Chromium) ...');
   sections.push(...(await benchClient({ client: wanted('client'), growth: wanted('growth'), runs })));
   console.log(`bench: [${elapsed()}] client done`);
+}
+if (wanted('text')) {
+  console.log('bench: collaborative text (merge, open, binding, storage) ...');
+  sections.push(await benchText(runs));
+  console.log(`bench: [${elapsed()}] text done`);
 }
 if (wanted('postgres')) {
   console.log('bench: server push (PostgreSQL, one and two nodes) ...');

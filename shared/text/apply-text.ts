@@ -23,7 +23,7 @@ export function applyTextOpsIfChanged(value: TextValue | undefined, ops: Readonl
     if ('insert' in op) changed = insertRun(runs, op.id, op.after, op.insert) || changed;
     else for (const span of op.delete) changed = deleteSpan(runs, span) || changed;
   }
-  return changed ? { runs: normalize(runs) } : null;
+  return changed ? { runs } : null;
 }
 
 /** The index of the run holding `id`, or -1. */
@@ -37,14 +37,21 @@ export function findRun(runs: ReadonlyArray<TextRun>, id: TextId): number {
 }
 
 function insertRun(runs: TextRun[], bunch: string, after: TextId | null, text: string): boolean {
-  if (text.length === 0 || runs.some((run) => run[0] === bunch)) return false;
+  if (text.length === 0) return false;
+  // One pass: the anchor's run, and whether this insert is already here (then it is a no-op).
+  let anchor = -1;
+  for (let i = 0; i < runs.length; i++) {
+    const run = runs[i] as TextRun;
+    if (run[0] === bunch) return false;
+    if (anchor < 0 && after && run[0] === after[0] && run[1] <= after[1] && after[1] < run[1] + runLength(run))
+      anchor = i;
+  }
   let at = 0;
   if (after) {
-    const i = findRun(runs, after);
-    if (i < 0) at = runs.length;
+    if (anchor < 0) at = runs.length;
     else {
-      split(runs, i, after[1] + 1 - (runs[i] as TextRun)[1]);
-      at = i + 1;
+      split(runs, anchor, after[1] + 1 - (runs[anchor] as TextRun)[1]);
+      at = anchor + 1;
     }
   }
   runs.splice(at, 0, [bunch, 0, text]);
@@ -66,10 +73,27 @@ function deleteSpan(runs: TextRun[], [bunch, start, count]: TextSpan): boolean {
     pieces.push([b, lo, hi - lo]);
     if (hi < s + content.length) pieces.push([b, hi, content.slice(hi - s)]);
     runs.splice(i, 1, ...pieces);
-    i += pieces.length - 1;
+    const last = i + pieces.length - 1;
+    // Only the new tombstone can merge, with a tombstone of its bunch right before or after it.
+    const tomb = lo > s ? i + 1 : i;
+    const merged = mergeAt(runs, tomb, tomb + 1) + mergeAt(runs, tomb - 1, tomb);
+    i = last - merged;
     changed = true;
   }
   return changed;
+}
+
+/** Merges runs `a` and `b` (adjacent) when they are one bunch, contiguous and the same kind; 1 if merged. */
+function mergeAt(runs: TextRun[], a: number, b: number): number {
+  const left = runs[a];
+  const right = runs[b];
+  if (!left || !right || left[0] !== right[0] || left[1] + runLength(left) !== right[1]) return 0;
+  if (typeof left[2] === 'string' && typeof right[2] === 'string')
+    runs.splice(a, 2, [left[0], left[1], left[2] + right[2]]);
+  else if (typeof left[2] === 'number' && typeof right[2] === 'number')
+    runs.splice(a, 2, [left[0], left[1], left[2] + right[2]]);
+  else return 0;
+  return 1;
 }
 
 /** Splits run `i` so that its first `offset` characters end a run (no-op at a run's end). */
@@ -83,24 +107,4 @@ function split(runs: TextRun[], i: number, offset: number): void {
       ? [bunch, start + offset, content.slice(offset)]
       : [bunch, start + offset, length - offset];
   runs.splice(i, 1, head, tail);
-}
-
-/** Merges adjacent runs of one bunch with contiguous indexes and the same kind. */
-function normalize(runs: TextRun[]): TextRun[] {
-  const out: TextRun[] = [];
-  for (const run of runs) {
-    const last = out.at(-1);
-    if (last && last[0] === run[0] && last[1] + runLength(last) === run[1]) {
-      if (typeof last[2] === 'string' && typeof run[2] === 'string') {
-        out[out.length - 1] = [last[0], last[1], last[2] + run[2]];
-        continue;
-      }
-      if (typeof last[2] === 'number' && typeof run[2] === 'number') {
-        out[out.length - 1] = [last[0], last[1], last[2] + run[2]];
-        continue;
-      }
-    }
-    out.push(run);
-  }
-  return out;
 }

@@ -1,4 +1,4 @@
-import { applyTextOps, findRun } from './apply-text.ts';
+import { findRun } from './apply-text.ts';
 import { stampTextEdit, type TextEdit, type TextOp } from './text-ops.ts';
 import type { TextValue } from './text-value.ts';
 
@@ -24,12 +24,15 @@ export interface TextCommandContext {
  */
 export function textEdit(ctx: TextCommandContext, current: TextValue | undefined, edit: TextEdit): TextOp[] {
   const ops = stampTextEdit(ctx.commandId, edit);
-  let value = current;
+  // An anchor is in the document, or among the characters an earlier insert of this edit adds.
+  const added = new Map<string, number>();
   for (const op of ops) {
-    if ('insert' in op && op.after !== null && findRun(value?.runs ?? [], op.after) < 0) {
-      return ctx.reject('NOT_FOUND', `text anchor ${op.after.join(':')} is not in the document`);
+    if (!('insert' in op)) continue;
+    const after = op.after;
+    if (after !== null && !(after[1] < (added.get(after[0]) ?? 0)) && findRun(current?.runs ?? [], after) < 0) {
+      return ctx.reject('NOT_FOUND', `text anchor ${after.join(':')} is not in the document`);
     }
-    value = applyTextOps(value, [op]);
+    added.set(op.id, op.insert.length);
   }
   return ops;
 }
