@@ -1,9 +1,11 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { kanban } from '../demo/app.ts';
 import { demoAuth } from '../demo/auth.ts';
+import { main } from '../server/cli/main.ts';
 import { createServer, sqliteStore } from '../server/index.ts';
 import type { AuditResponse, PushCommand } from '../shared/index.ts';
 import { commandFactory } from './support/http.ts';
+import { tempDir } from './support/server-process.ts';
 
 /**
  * Lost updates are never silent (issue 18, audit `overwrote`): a command that overwrote a plain
@@ -12,9 +14,14 @@ import { commandFactory } from './support/http.ts';
  * `weft_lost_updates_total` counts it. Writes to other fields, and concurrent text edits
  * (which merge), are not lost updates.
  */
-const store = sqliteStore({ file: ':memory:' });
+const temp = tempDir();
+const file = `${temp.dir}/overwrote.db`;
+const store = sqliteStore({ file });
 const server = createServer({ app: kanban, store, auth: demoAuth({ adminToken: 'admin' }) });
-afterAll(() => store.close());
+afterAll(async () => {
+  await store.close();
+  temp.dispose();
+});
 
 const push = async (user: string, clientId: string, commands: PushCommand[]) => {
   const res = await server.request('/v1/push', {
@@ -88,6 +95,21 @@ describe('the overwrote audit', () => {
     expect((await audit('scope=board%3Alu&overwrote=false')).map((r) => r.commandId)).not.toContain(annRename.id);
     const metrics = await (await server.request('/metrics', { headers: { authorization: 'Bearer admin' } })).text();
     expect(metrics).toMatch(/^weft_lost_updates_total 1$/mu);
+
+    // The CLI filters and shows them too.
+    let printed = '';
+    const out = {
+      write(text: string) {
+        printed += text;
+        return true;
+      },
+    } as unknown as Parameters<typeof main>[1];
+    expect(await main(['audit', '--db', file, '--overwrote'], out, out as unknown as Parameters<typeof main>[2])).toBe(
+      0,
+    );
+    const lines = printed.trim().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[1]).toContain('overwrote cards/k1.title of bob-1');
 
     // Both descriptions merged: nothing of either was lost.
     const pulled = await server.request('/v1/pull?scope=board%3Alu', { headers: { authorization: 'Bearer demo:ann' } });
