@@ -33,9 +33,9 @@ export interface Overwrite {
 /**
  * Lost updates (issue 18, audit `overwrote`): the fields this command changed that an
  * intervening event of another client had written since the command's base. The writer of each
- * field is found by probing: each intervening event's projection runs once on a scratch overlay
- * in which every field the command changed holds a unique marker; a field whose marker the
- * handler replaced (or whose row it deleted) is one it writes. The probe reads today's state,
+ * field is found by probing: the intervening events' projections run, in order, on a scratch
+ * overlay in which every field the command changed holds a unique marker; a field whose marker a
+ * handler replaced (or whose row it deleted) is one that event writes. The probe reads today's state,
  * not the state of the event's time, so a handler whose writes depend on state is judged by
  * today's rows. Text fields (see `textField`) merge instead of overwriting, so they never count;
  * neither do rows the command created, nor deletes.
@@ -71,25 +71,29 @@ export function findOverwrites(
     find: (table, where) => before.find(table, where),
   };
   const writers = new Map<string, Overwrite>();
+  // One scratch overlay for all the events, in their order; after each, a marker it replaced
+  // names it as the writer, and the markers are put back for the next one.
+  const scratch = new OverlayTables(app.tables, probe);
   for (const event of intervening) {
-    const scratch = new OverlayTables(app.tables, probe);
     try {
       applyEvent(app, scratch, event);
     } catch {
       continue; // a handler that cannot run on the probe tells nothing
     }
-    for (const change of scratch.changes()) {
-      const target = changed.get(rowKey(change.table, change.key));
-      if (!target) continue;
+    for (const target of changed.values()) {
+      const row = scratch.get(target.table, target.key);
+      let touched = false;
       for (const [field, marker] of target.fields) {
-        if (change.row !== null && change.row[field] === marker) continue;
-        writers.set(`${rowKey(change.table, change.key)}\u0000${field}`, {
+        if (row !== undefined && row[field] === marker) continue;
+        touched = true;
+        writers.set(`${rowKey(target.table, target.key)}\u0000${field}`, {
           seq: event.seq,
-          table: change.table,
-          key: change.key,
+          table: target.table,
+          key: target.key,
           field,
         });
       }
+      if (touched) scratch.put(target.table, target.row);
     }
   }
   return [...writers.values()].sort((a, b) => a.seq - b.seq).slice(0, MAX_OVERWRITES);
