@@ -153,6 +153,22 @@ describe('bindTextarea', () => {
     expect(fake.text()).toBe('>abc漢');
   });
 
+  it('sends a paste larger than one command may carry as several, in order', async () => {
+    const { el, fake, timers } = setup('[]');
+    el.setSelectionRange(1, 1);
+    const pasted = 'abcdefghij'.repeat(1_000);
+    type(el, pasted);
+    timers.runAll();
+    expect(fake.commits.map((edit) => edit.map((op) => ('insert' in op ? op.insert.length : 0)))).toEqual([
+      [4_000],
+      [4_000],
+      [2_000],
+    ]);
+    await tick();
+    expect(fake.text()).toBe(`[${pasted}]`);
+    expect(el.value).toBe(`[${pasted}]`);
+  });
+
   it('splits a burst when the caret jumps, so unchanged text between is not rewritten', () => {
     const { el, fake, timers } = setup('0123456789');
     el.setSelectionRange(2, 2);

@@ -21,6 +21,12 @@ export interface TextSource {
   commit(edit: TextEdit): { readonly id: string; readonly confirmed: Promise<unknown> } | null;
 }
 
+/**
+ * Most characters one command inserts: a larger paste travels as several commands, each well
+ * under the server's event size limit (64 KiB) even if every character needs a `\uXXXX` escape.
+ */
+const MAX_COMMAND_CHARS = 4_000;
+
 export interface TextBindingOptions {
   /** A burst ends after this long without typing (default 250 ms). */
   readonly idleMs?: number;
@@ -119,18 +125,10 @@ export function bindTextarea(
   };
 
   /** Sends `shown → upTo` as one command. */
-  const send = (upTo: string, hint: { from: number; to: number } | null): void => {
-    stopTimers();
-    burst = null;
-    if (upTo === shown) return;
-    const change = diff(shown, upTo, hint);
-    const edit = textEditAt(local, change.from, change.from + change.removed, change.inserted);
+  /** Runs one edit as a command and shows it applied; false when it was refused locally. */
+  const commitEdit = (edit: TextEdit): boolean => {
     const sent = source.commit(edit);
-    if (sent === null) {
-      // Refused locally: what was typed cannot be kept; show the document again.
-      render(local);
-      return;
-    }
+    if (sent === null) return false;
     const ops = stampTextEdit(sent.id, edit);
     inflight.push({ id: sent.id, ops });
     sent.confirmed.catch(() => {
@@ -139,8 +137,22 @@ export function bindTextarea(
       if (!composing && burst === null) render(rebuild());
     });
     local = applyTextOps(local, ops);
+    return true;
+  };
+
+  /** Sends `shown → upTo` as one command, or several when a paste is larger than one may carry. */
+  const send = (upTo: string, hint: { from: number; to: number } | null): void => {
+    stopTimers();
+    burst = null;
+    if (upTo === shown) return;
+    const { from, removed, inserted } = diff(shown, upTo, hint);
+    let ok = commitEdit(textEditAt(local, from, from + removed, inserted.slice(0, MAX_COMMAND_CHARS)));
+    for (let at = MAX_COMMAND_CHARS; ok && at < inserted.length; at += MAX_COMMAND_CHARS) {
+      ok = commitEdit(textEditAt(local, from + at, from + at, inserted.slice(at, at + MAX_COMMAND_CHARS)));
+    }
     shown = textString(local);
-    if (shown !== upTo) render(local); // never expected: the edit reproduces what was typed
+    // Refused locally (what was typed cannot be kept), or never expected: show the document.
+    if (!ok || shown !== upTo) render(local);
   };
 
   const flush = (): void => {
