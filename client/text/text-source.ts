@@ -36,7 +36,12 @@ export function clientTextSource<A extends AnyApp, N extends CommandName<A>>(
     },
     commit(edit) {
       const [name, args] = options.command(edit as TextEditArgs);
-      const execution = client.execute(name, args);
+      let execution: ReturnType<typeof client.execute>;
+      try {
+        execution = client.execute(name, args);
+      } catch {
+        return null; // refused at once (e.g. a closed client): the binding shows the document again
+      }
       // The binding learns of a rejection through `confirmed`; the other stages are not its concern.
       execution.applied.catch(() => {});
       execution.durable.catch(() => {});

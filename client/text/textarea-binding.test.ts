@@ -11,8 +11,11 @@ import {
 import { bindTextarea, diff, type TextSource } from './textarea-binding.ts';
 
 /** A source like a weft client: commits apply at once, listeners hear about it in a microtask. */
-function fakeSource(initial: string) {
-  let value: TextValue = applyTextOps(undefined, stampTextEdit('init', textEditAt(undefined, 0, 0, initial)));
+function fakeSource(initial: string | TextValue) {
+  let value: TextValue =
+    typeof initial === 'string'
+      ? applyTextOps(undefined, stampTextEdit('init', textEditAt(undefined, 0, 0, initial)))
+      : initial;
   const listeners = new Set<(value: TextValue) => void>();
   const commits: TextEdit[] = [];
   const set = (next: TextValue) => {
@@ -76,7 +79,7 @@ function backspace(el: HTMLTextAreaElement): void {
 
 const tick = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 
-function setup(initial: string) {
+function setup(initial: string | TextValue) {
   const el = document.createElement('textarea');
   document.body.append(el);
   const fake = fakeSource(initial);
@@ -167,6 +170,23 @@ describe('bindTextarea', () => {
     await tick();
     expect(fake.text()).toBe(`[${pasted}]`);
     expect(el.value).toBe(`[${pasted}]`);
+  });
+
+  it('deletes a very fragmented selection in several commands, each within the limit of spans', async () => {
+    // 2,500 visible characters, each its own span between tombstones.
+    const runs = Array.from({ length: 2_500 }, (_, i) => [[`b${i}`, 0, 'a'] as const, [`b${i}`, 1, 1] as const]).flat();
+    const { el, fake, timers } = setup({ runs });
+    await tick();
+    el.setSelectionRange(0, 2_500);
+    type(el, 'x');
+    timers.runAll();
+    expect(fake.commits.map((edit) => edit.map((op) => ('delete' in op ? op.delete.length : op.insert)))).toEqual([
+      [2_000],
+      [500, 'x'],
+    ]);
+    await tick();
+    expect(fake.text()).toBe('x');
+    expect(el.value).toBe('x');
   });
 
   it('splits a burst when the caret jumps, so unchanged text between is not rewritten', () => {

@@ -2,7 +2,9 @@ import {
   applyTextOps,
   applyTextOpsIfChanged,
   mapCaret,
+  spansIn,
   stampTextEdit,
+  TEXT_LIMITS,
   type TextEdit,
   type TextOp,
   type TextValue,
@@ -146,7 +148,15 @@ export function bindTextarea(
     burst = null;
     if (upTo === shown) return;
     const { from, removed, inserted } = diff(shown, upTo, hint);
-    let ok = commitEdit(textEditAt(local, from, from + removed, inserted.slice(0, MAX_COMMAND_CHARS)));
+    let left = removed;
+    let ok = true;
+    for (let spans = spansIn(local, from, from + left); ok && spans.length > TEXT_LIMITS.deleteSpans; ) {
+      const chunk = spans.slice(0, TEXT_LIMITS.deleteSpans); // a delete of a very fragmented range
+      ok = commitEdit([{ delete: chunk }]);
+      left -= chunk.reduce((n, span) => n + span[2], 0);
+      spans = spansIn(local, from, from + left);
+    }
+    ok &&= commitEdit(textEditAt(local, from, from + left, inserted.slice(0, MAX_COMMAND_CHARS)));
     for (let at = MAX_COMMAND_CHARS; ok && at < inserted.length; at += MAX_COMMAND_CHARS) {
       ok = commitEdit(textEditAt(local, from + at, from + at, inserted.slice(at, at + MAX_COMMAND_CHARS)));
     }
