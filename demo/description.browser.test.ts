@@ -104,6 +104,20 @@ describe('the demo card description', () => {
     await expect.poll(() => description(b, card).inputValue()).toBe(final);
     expect(await description(b, card).evaluate((el: HTMLTextAreaElement) => el.selectionStart)).toBe(final.length);
 
+    // Both type at the end at the same time, online: nothing is lost, no burst is split.
+    await Promise.all([typeAtEnd(a, card, ' Ann:', ' hi'), typeAtEnd(b, card, ' Bob:', ' yo')]);
+    for (const page of [a, b]) await description(page, card).blur();
+    await waitInSync(a);
+    await waitInSync(b);
+    const together = await description(a, card).inputValue();
+    await expect.poll(() => description(b, card).inputValue()).toBe(together);
+    expect(together.startsWith(final)).toBe(true);
+    // Every burst is there in one piece (two bursts of one person are separate edits; normally
+    // they end up side by side, as each anchors on the person's own last character).
+    const tail = together.slice(final.length);
+    expect(tail).toHaveLength(' Ann: hi Bob: yo'.length);
+    for (const burst of [' Ann:', ' hi', ' Bob:', ' yo']) expect(tail).toContain(burst);
+
     // The audit panel lists both people's description edits.
     await b.getByTestId('audit-refresh').click();
     const edits = b.locator('[data-testid="audit-record"][data-command="editDescription"]');
