@@ -15,6 +15,7 @@ import {
   textString,
 } from '../shared/index.ts';
 import { type BenchRow, printTable, quantile, runsSpread, summary } from './report.ts';
+import { benchTextBrowser } from './text-browser.ts';
 
 /**
  * Collaborative text (issue 18), in Node: the merge core the engine runs on reconnect, opening a
@@ -43,6 +44,7 @@ export async function benchText(runs: number): Promise<string> {
     keys = await measureKeystrokes(2_000);
   }
   const bytes = measureStorage(10_000);
+  const browser = await benchTextBrowser();
   const rows: BenchRow[] = [
     {
       what: 'two clients with 1,000 offline keystrokes each (one command per keystroke): merge on reconnect, client CPU',
@@ -76,6 +78,7 @@ export async function benchText(runs: number): Promise<string> {
       floor: { what: 'the same typing and remote text, no binding', value: keys.floor },
       target: { text: '≤ 16 ms', met: keys.p99 <= 16 },
     },
+    browser,
     {
       what: 'stored row (IndexedDB / snapshot), bytes per visible character, 10,000 typed in bursts, 10% deleted',
       value: bytes.row / bytes.visible,
