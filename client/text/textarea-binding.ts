@@ -88,7 +88,7 @@ export function bindTextarea(
   /** The textarea's value when the burst began (`textString(local)`), and the value at the last input. */
   let shown = '';
   let lastValue = '';
-  let burst: { from: number; to: number; chars: number; startedAt: number } | null = null;
+  let burst: { from: number; to: number; chars: number } | null = null;
   let idleTimer: unknown = null;
   let ageTimer: unknown = null;
   let composing = false;
@@ -126,7 +126,6 @@ export function bindTextarea(
     idleTimer = ageTimer = null;
   };
 
-  /** Sends `shown → upTo` as one command. */
   /** Runs one edit as a command and shows it applied; false when it was refused locally. */
   const commitEdit = (edit: TextEdit): boolean => {
     const sent = source.commit(edit);
@@ -184,7 +183,7 @@ export function bindTextarea(
       send(lastValue, burst); // the caret jumped: the burst so far is one edit, this starts another
     }
     if (burst === null) {
-      burst = { from: change.from, to: end, chars: 0, startedAt: 0 };
+      burst = { from: change.from, to: end, chars: 0 };
       ageTimer = setTimer(flush, maxBurstMs);
     } else {
       burst.from = Math.min(burst.from, change.from);
