@@ -16,7 +16,7 @@ export function CardDescription({ cardId }: { readonly cardId: string }) {
         field: 'text',
         command: (edit) => ['editDescription', { boardId, cardId, edit }] as const,
       }),
-    `${boardId}/${cardId}`,
+    [client, boardId, cardId],
   );
   return (
     <textarea
