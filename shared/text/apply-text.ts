@@ -17,20 +17,13 @@ export function applyTextOps(value: TextValue | undefined, ops: ReadonlyArray<Te
 
 /** As `applyTextOps`, or `null` when the ops change nothing (all of them already applied). */
 export function applyTextOpsIfChanged(value: TextValue | undefined, ops: ReadonlyArray<TextOp>): TextValue | null {
-  const original = value?.runs ?? [];
-  // Copied on the first change only: an insert builds its result in the one pass that finds its
-  // anchor; a delete changes a copy in place.
-  let runs: TextRun[] | null = null;
+  const runs = [...(value?.runs ?? [])];
+  let changed = false;
   for (const op of ops) {
-    if ('insert' in op) runs = withInsert(runs ?? original, op.id, op.after, op.insert) ?? runs;
-    else {
-      const target: TextRun[] = runs ?? [...original];
-      let changed = false;
-      for (const span of op.delete) changed = deleteSpan(target, span) || changed;
-      if (changed) runs = target;
-    }
+    if ('insert' in op) changed = insertRun(runs, op.id, op.after, op.insert) || changed;
+    else for (const span of op.delete) changed = deleteSpan(runs, span) || changed;
   }
-  return runs === null ? null : { runs };
+  return changed ? { runs } : null;
 }
 
 /** The index of the run holding `id`, or -1. */
@@ -43,37 +36,26 @@ export function findRun(runs: ReadonlyArray<TextRun>, id: TextId): number {
   return -1;
 }
 
-/**
- * `runs` with `text` inserted right after `after` (at the start for `null`, at the end for an
- * unknown anchor), built in one pass; `null` when this insert is already there.
- */
-function withInsert(runs: ReadonlyArray<TextRun>, bunch: string, after: TextId | null, text: string): TextRun[] | null {
-  if (text.length === 0) return null;
-  const inserted: TextRun = [bunch, 0, text];
-  const out: TextRun[] = after === null ? [inserted] : [];
-  let placed = after === null;
-  for (const run of runs) {
-    if (run[0] === bunch) return null;
-    if (!placed && after && run[0] === after[0] && run[1] <= after[1] && after[1] < run[1] + runLength(run)) {
-      const offset = after[1] + 1 - run[1];
-      const length = runLength(run);
-      if (offset < length) {
-        const content = run[2];
-        out.push(
-          typeof content === 'string' ? [run[0], run[1], content.slice(0, offset)] : [run[0], run[1], offset],
-          inserted,
-          typeof content === 'string'
-            ? [run[0], run[1] + offset, content.slice(offset)]
-            : [run[0], run[1] + offset, length - offset],
-        );
-      } else out.push(run, inserted);
-      placed = true;
-      continue;
-    }
-    out.push(run);
+function insertRun(runs: TextRun[], bunch: string, after: TextId | null, text: string): boolean {
+  if (text.length === 0) return false;
+  // One pass: the anchor's run, and whether this insert is already here (then it is a no-op).
+  let anchor = -1;
+  for (let i = 0; i < runs.length; i++) {
+    const run = runs[i] as TextRun;
+    if (run[0] === bunch) return false;
+    if (anchor < 0 && after && run[0] === after[0] && run[1] <= after[1] && after[1] < run[1] + runLength(run))
+      anchor = i;
   }
-  if (!placed) out.push(inserted);
-  return out;
+  let at = 0;
+  if (after) {
+    if (anchor < 0) at = runs.length;
+    else {
+      split(runs, anchor, after[1] + 1 - (runs[anchor] as TextRun)[1]);
+      at = anchor + 1;
+    }
+  }
+  runs.splice(at, 0, [bunch, 0, text]);
+  return true;
 }
 
 function deleteSpan(runs: TextRun[], [bunch, start, count]: TextSpan): boolean {
@@ -112,4 +94,17 @@ function mergeAt(runs: TextRun[], a: number, b: number): number {
     runs.splice(a, 2, [left[0], left[1], left[2] + right[2]]);
   else return 0;
   return 1;
+}
+
+/** Splits run `i` so that its first `offset` characters end a run (no-op at a run's end). */
+function split(runs: TextRun[], i: number, offset: number): void {
+  const [bunch, start, content] = runs[i] as TextRun;
+  const length = typeof content === 'string' ? content.length : content;
+  if (offset <= 0 || offset >= length) return;
+  const head: TextRun = typeof content === 'string' ? [bunch, start, content.slice(0, offset)] : [bunch, start, offset];
+  const tail: TextRun =
+    typeof content === 'string'
+      ? [bunch, start + offset, content.slice(offset)]
+      : [bunch, start + offset, length - offset];
+  runs.splice(i, 1, head, tail);
 }
