@@ -8,14 +8,15 @@ import { benchLive } from './live.ts';
 import { benchPostgres } from './postgres.ts';
 import { environment } from './report.ts';
 import { benchServerPush } from './server-push.ts';
+import { benchText } from './text.ts';
 
 /**
  * `npm run bench`: every benchmark, each beside its floor measured in the same run, every figure
  * repeated (`--runs`, default 3) and reported as the median with its range. The full run writes
- * BENCHMARKS.md; `npm run bench -- --only growth` (or `bundle,server,live,client,growth,postgres`, comma
+ * BENCHMARKS.md; `npm run bench -- --only growth` (or `bundle,server,live,client,growth,postgres,text`, comma
  * separated) runs some parts and only prints their tables (growth also writes docs/growth.svg).
  */
-const PARTS = ['bundle', 'server', 'live', 'client', 'growth', 'postgres'] as const;
+const PARTS = ['bundle', 'server', 'live', 'client', 'growth', 'postgres', 'text'] as const;
 type Part = (typeof PARTS)[number];
 
 const { values } = parseArgs({ options: { only: { type: 'string' }, runs: { type: 'string', default: '3' } } });
@@ -47,6 +48,11 @@ if (wanted('client') || wanted('growth')) {
   console.log('bench: client (headless Chromium) ...');
   sections.push(...(await benchClient({ client: wanted('client'), growth: wanted('growth'), runs })));
   console.log(`bench: [${elapsed()}] client done`);
+}
+if (wanted('text')) {
+  console.log('bench: collaborative text (merge, open, binding, storage) ...');
+  sections.push(await benchText(runs));
+  console.log(`bench: [${elapsed()}] text done`);
 }
 if (wanted('postgres')) {
   console.log('bench: server push (PostgreSQL, one and two nodes) ...');

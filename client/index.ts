@@ -13,3 +13,5 @@ export { type ClientOptions, createClient, type WeftClient } from './create-clie
 export { CommandError, type Execution, type Submitted } from './execution.ts';
 export type { OrderBy, Query } from './query.ts';
 export type { StorageState, SyncStatus } from './status.ts';
+export { type ClientTextSourceOptions, clientTextSource } from './text/text-source.ts';
+export { bindTextarea, type TextBinding, type TextBindingOptions, type TextSource } from './text/textarea-binding.ts';

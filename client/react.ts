@@ -48,3 +48,5 @@ export function useStatus(client: WeftClient): ClientStatus {
     () => client.status(),
   );
 }
+
+export { useTextarea } from './text/use-text.ts';

@@ -1,6 +1,6 @@
 import { generateKeyBetween } from 'fractional-indexing';
 import * as v from 'valibot';
-import { defineApp, table } from '../shared/index.ts';
+import { applyTextOps, defineApp, TextEditSchema, TextOpsSchema, table, textEdit, textField } from '../shared/index.ts';
 
 /**
  * The kanban board of the demo, and the main fixture of the tests. Every command writes the
@@ -16,7 +16,10 @@ const Column = v.object({ columnId: Id, boardId: Id, title: Title, wipLimit: v.n
 const Card = v.object({ cardId: Id, boardId: Id, columnId: Id, title: Title, rank: Rank });
 export type Board = v.InferOutput<typeof Board>;
 export type Column = v.InferOutput<typeof Column>;
+/** A card's description: collaborative text, merged character by character (README "Text"). */
+const Description = v.object({ cardId: Id, boardId: Id, text: textField() });
 export type Card = v.InferOutput<typeof Card>;
+export type Description = v.InferOutput<typeof Description>;
 
 export const boardScope = (boardId: string): string => `board:${boardId}`;
 
@@ -30,11 +33,13 @@ export const kanban = defineApp({
     cardMoved: v.object({ cardId: Id, fromColumnId: Id, toColumnId: Id, rank: Rank }),
     cardRenamed: v.object({ cardId: Id, title: Title }),
     cardArchived: v.object({ cardId: Id, columnId: Id }),
+    descriptionEdited: v.object({ boardId: Id, cardId: Id, ops: TextOpsSchema }),
   },
   tables: {
     boards: table(Board, { key: 'boardId' }),
     columns: table(Column, { key: 'columnId', indexes: ['boardId'] }),
     cards: table(Card, { key: 'cardId', indexes: ['columnId', 'boardId'] }),
+    descriptions: table(Description, { key: 'cardId' }),
   },
   projections: {
     boardCreated: (tx, { data, at }) => tx.put('boards', { ...data, createdAt: at }),
@@ -49,6 +54,10 @@ export const kanban = defineApp({
       if (card) tx.put('cards', { ...card, title: data.title });
     },
     cardArchived: (tx, { data }) => tx.delete('cards', data.cardId),
+    descriptionEdited: (tx, { data }) => {
+      const text = applyTextOps(tx.get('descriptions', data.cardId)?.text, data.ops);
+      tx.put('descriptions', { cardId: data.cardId, boardId: data.boardId, text });
+    },
   },
   commands: {
     createBoard: {
@@ -129,6 +138,20 @@ export const kanban = defineApp({
         const card = ctx.get('cards', args.cardId);
         if (!card) return ctx.reject('NOT_FOUND', `card ${args.cardId} does not exist`);
         ctx.emit('cardArchived', { cardId: card.cardId, columnId: card.columnId });
+      },
+    },
+    /** One burst of typing in a card's description: ID-anchored inserts and deletes. */
+    editDescription: {
+      args: v.object({ boardId: Id, cardId: Id, edit: TextEditSchema }),
+      scope: (args) => boardScope(args.boardId),
+      run(ctx, args) {
+        if (!ctx.get('cards', args.cardId)) return ctx.reject('NOT_FOUND', `card ${args.cardId} does not exist`);
+        const current = ctx.get('descriptions', args.cardId)?.text;
+        ctx.emit('descriptionEdited', {
+          boardId: args.boardId,
+          cardId: args.cardId,
+          ops: textEdit(ctx, current, args.edit),
+        });
       },
     },
   },

@@ -17,6 +17,11 @@ export class ServerMetrics {
     labelNames: ['outcome'] as const,
     registers: [this.registry],
   });
+  readonly #lostUpdates = new Counter({
+    name: 'weft_lost_updates_total',
+    help: "Fields a command overwrote after another client's intervening event had written them (audit `overwrote`).",
+    registers: [this.registry],
+  });
   readonly #pushSeconds = new Histogram({
     name: 'weft_push_duration_seconds',
     help: 'Time to handle one POST /v1/push, from parsed body to response.',
@@ -61,6 +66,10 @@ export class ServerMetrics {
 
   commandSettled(outcome: AuditOutcome | 'duplicate'): void {
     this.#commands.inc({ outcome });
+  }
+
+  lostUpdates(fields: number): void {
+    if (fields > 0) this.#lostUpdates.inc(fields);
   }
 
   eventsAppended(scope: string, count: number): void {

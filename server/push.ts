@@ -17,6 +17,7 @@ import type { FaultHook } from './faults.ts';
 import type { KeyedLock } from './keyed-lock.ts';
 import type { LiveHub } from './live-hub.ts';
 import type { ServerMetrics } from './metrics.ts';
+import { countOverwrites, type ForeignEvent, findOverwrites, markOverwrites } from './overwrites.ts';
 import { type PlannedCommand, planPush } from './push-plan.ts';
 import type { ScopeCache, ScopeState } from './scope-cache.ts';
 import { type CommandOutcome, type EventStore, StoreConflict, type StoredResult } from './store/port.ts';
@@ -132,6 +133,7 @@ async function pushOnce(deps: PushDeps, principal: Principal, request: PushReque
             ),
             { clientId, commandId: command.id, name: command.name },
           );
+      const foreign: ForeignEvent[] = [];
       const intervened = await intervening(
         deps.store,
         work.state,
@@ -140,7 +142,12 @@ async function pushOnce(deps: PushDeps, principal: Principal, request: PushReque
         work.head,
         outcomes,
         reads,
+        foreign,
       );
+      if (result.ok && foreign.length > 0) {
+        const overwrote = findOverwrites(deps.app, work.changes, result.writes, foreign);
+        intervened.intervened = markOverwrites(intervened.intervened, overwrote, foreign);
+      }
       const base = {
         clientId,
         userId: principal.userId,
@@ -217,7 +224,10 @@ async function pushOnce(deps: PushDeps, principal: Principal, request: PushReque
       deps.metrics.eventsAppended(scope, events.length);
       deps.metrics.scopePushed(scope, (performance.now() - lockedAt) / 1000);
     }
-    for (const outcome of outcomes) deps.metrics.commandSettled(outcome.audit.outcome);
+    for (const outcome of outcomes) {
+      deps.metrics.commandSettled(outcome.audit.outcome);
+      deps.metrics.lostUpdates(countOverwrites(outcome.audit.intervened));
+    }
     for (const planned of plan) if (planned.kind !== 'new') deps.metrics.commandSettled('duplicate');
     await deps.fault?.('push.afterFanout');
     return await buildResults(deps.store, plan, outcomes, committed.events);
@@ -358,8 +368,13 @@ async function intervening(
   head: number,
   earlier: ReadonlyArray<CommandOutcome>,
   reads: Map<string, Promise<WireEvent[]>>,
+  /** Receives the foreign events themselves (for the lost-update probe), up to `INTERVENED_SCAN`. */
+  events: ForeignEvent[] = [],
 ): Promise<Pick<CommandOutcome['audit'], 'intervenedCount' | 'intervened'>> {
   if (head === baseSeq) return { intervenedCount: 0, intervened: [] };
+  const collect = (event: ForeignEvent) => {
+    if (event.clientId !== clientId && events.length < INTERVENED_SCAN) events.push(event);
+  };
   const listed: Array<{ seq: number; type: string; commandId: string; clientId: string }> = [];
   let foreign = 0;
   const see = (seq: number, type: string, commandId: string, eventClient: string) => {
@@ -376,13 +391,17 @@ async function intervening(
       for (let i = firstAfter(recent, baseSeq); i < recent.length; i++) {
         const e = recent[i] as WireEvent;
         see(e.seq, e.type, e.commandId, e.clientId);
+        collect(e);
         scanned++;
       }
     } else {
       const stored = await readOnce(reads, `${state.scope}:${baseSeq}`, () =>
         store.readEvents(state.scope, baseSeq, Math.min(state.head - baseSeq, INTERVENED_SCAN)),
       );
-      for (const e of stored) see(e.seq, e.type, e.commandId, e.clientId);
+      for (const e of stored) {
+        see(e.seq, e.type, e.commandId, e.clientId);
+        collect(e);
+      }
       scanned = stored.length;
     }
     // Whatever lies beyond the bounded read counts as foreign.
@@ -393,7 +412,16 @@ async function intervening(
     if (outcome.scope !== state.scope) continue;
     for (const event of outcome.events) {
       seq++;
-      if (seq > baseSeq) see(seq, event.type, outcome.commandId, outcome.clientId);
+      if (seq <= baseSeq) continue;
+      see(seq, event.type, outcome.commandId, outcome.clientId);
+      collect({
+        ...event,
+        seq,
+        scope: state.scope,
+        at: outcome.at,
+        commandId: outcome.commandId,
+        clientId: outcome.clientId,
+      });
     }
   }
   return { intervenedCount: foreign, intervened: listed };

@@ -57,6 +57,8 @@ export interface CommandContext<E extends EventSchemas, T extends TableDefs> ext
   /** The command's timestamp in ms since the epoch, taken once when the client issued it. */
   readonly now: number;
   readonly scope: string;
+  /** The command's own id, the same on every run (text edits derive their character ids from it). */
+  readonly commandId: string;
   /** An id derived from the command id, the same on every run of this command. */
   id(): string;
   emit<K extends keyof E & string>(type: K, data: SchemaOutput<E[K]>): void;

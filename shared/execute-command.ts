@@ -80,6 +80,7 @@ export function executeCommand(
   const ctx: CommandContext<EventSchemas, TableDefs> = {
     now: record.at,
     scope,
+    commandId: record.id,
     id: () => `${record.id}.${(nextId++).toString(36)}`,
     get: (table, key) => writes.get(table, key),
     find: (table, where) => writes.find(table, where),

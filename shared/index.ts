@@ -35,6 +35,7 @@ export type { RowChange } from './overlay-tables.ts';
 export { OverlayTables } from './overlay-tables.ts';
 export type {
   AuditOutcome,
+  AuditOverwrite,
   AuditQuery,
   AuditRecord,
   AuditResponse,
@@ -51,5 +52,37 @@ export * as protocol from './protocol/index.ts';
 export { AUDIT_OUTCOMES, PROTOCOL_HEADER, PROTOCOL_VERSION } from './protocol/index.ts';
 export type { SchemaOutput, StandardSchemaV1, Validation } from './standard-schema.ts';
 export { validateSchema } from './standard-schema.ts';
+export type {
+  TextCommandContext,
+  TextEdit,
+  TextEditArgs,
+  TextEditOp,
+  TextId,
+  TextOp,
+  TextRun,
+  TextSpan,
+  TextValue,
+} from './text/index.ts';
+export {
+  applyTextOps,
+  applyTextOpsIfChanged,
+  bunchId,
+  caretAfter,
+  compactText,
+  EMPTY_TEXT,
+  idBefore,
+  isTextValue,
+  mapCaret,
+  spansIn,
+  stampTextEdit,
+  TEXT_LIMITS,
+  TextEditSchema,
+  TextOpsSchema,
+  textEdit,
+  textEditAt,
+  textField,
+  textSize,
+  textString,
+} from './text/index.ts';
 export type { UpcastResult } from './upcast-command.ts';
 export { upcastCommand } from './upcast-command.ts';

@@ -1,6 +1,7 @@
 /**
  * weft (and weft/shared): what an app author needs to define an app once for client, server
- * and tests: `defineApp`, `table`, their types, the errors and the wire types an app meets.
+ * and tests: `defineApp`, `table`, collaborative text fields (`textField`, `textEdit`, caret
+ * mapping), their types, the errors and the wire types an app meets.
  * The kernel that runs definitions (executor, tables, protocol schemas) stays internal.
  */
 export type { Brand, ClientId, CommandId, Scope, Seq } from './brand.ts';
@@ -44,3 +45,31 @@ export type {
 } from './protocol/index.ts';
 export { PROTOCOL_VERSION } from './protocol/index.ts';
 export type { StandardSchemaV1 } from './standard-schema.ts';
+export type {
+  TextCommandContext,
+  TextEdit,
+  TextEditArgs,
+  TextEditOp,
+  TextId,
+  TextOp,
+  TextRun,
+  TextSpan,
+  TextValue,
+} from './text/index.ts';
+export {
+  caretAfter,
+  compactText,
+  EMPTY_TEXT,
+  idBefore,
+  isTextValue,
+  mapCaret,
+  spansIn,
+  TEXT_LIMITS,
+  TextEditSchema,
+  TextOpsSchema,
+  textEdit,
+  textEditAt,
+  textField,
+  textSize,
+  textString,
+} from './text/index.ts';

@@ -83,6 +83,11 @@ export function AuditPanel({ fetchAudit, intervalMs = 3000, shown = 30 }: AuditP
                 {record.code}: {record.message}
               </div>
             )}
+            {record.overwrote && (
+              <div className="overwrote" data-testid="audit-overwrote">
+                {overwroteText(record.overwrote, users)}
+              </div>
+            )}
             {record.intervenedCount > 0 && (
               <div className="intervened" data-testid="audit-intervened">
                 after {record.intervenedCount} intervening event{record.intervenedCount === 1 ? '' : 's'}:{' '}
@@ -98,11 +103,44 @@ export function AuditPanel({ fetchAudit, intervalMs = 3000, shown = 30 }: AuditP
   );
 }
 
-/** The args in brief, without the board id every command carries. */
+/** What an event type did, in words ("cardRenamed" → "rename"), for the lost-update line. */
+const CHANGE_NAMES: Readonly<Record<string, string>> = {
+  cardRenamed: 'rename',
+  cardMoved: 'move',
+  columnAdded: 'column',
+  cardAdded: 'card',
+};
+
+/** "overwrote Ann's rename": one phrase per intervening command whose writes this one replaced. */
+export function overwroteText(
+  overwrote: ReadonlyArray<{ commandId: string; clientId: string; type: string; field: string }>,
+  users: ReadonlyMap<string, string>,
+): string {
+  const phrases = new Map<string, string>();
+  for (const lost of overwrote) {
+    const who = users.get(lost.commandId) ?? lost.clientId;
+    const what = CHANGE_NAMES[lost.type] ?? `${lost.type} (${lost.field})`;
+    phrases.set(lost.commandId, `${who}'s ${what}`);
+  }
+  return `overwrote ${[...phrases.values()].join(', ')}`;
+}
+
+/** The args in brief, without the board id every command carries; a text edit as what it typed. */
 function describeArgs(args: unknown): string {
   if (typeof args !== 'object' || args === null) return '';
   return Object.entries(args)
     .filter(([key]) => key !== 'boardId')
+    .map(([key, value]) => (key === 'edit' && Array.isArray(value) ? [key, describeEdit(value)] : [key, value]))
     .map(([key, value]) => `${key}: ${typeof value === 'string' ? value : JSON.stringify(value)}`)
     .join(', ');
+}
+
+function describeEdit(edit: ReadonlyArray<unknown>): string {
+  return edit
+    .map((op) => {
+      const o = op as { insert?: string; delete?: ReadonlyArray<readonly [string, number, number]> };
+      if (o.insert !== undefined) return `+"${o.insert}"`;
+      return `−${(o.delete ?? []).reduce((n, span) => n + span[2], 0)}`;
+    })
+    .join(' ');
 }

@@ -1,5 +1,6 @@
 import { type FormEvent, useRef, useState } from 'react';
 import type { Card, Column } from '../app.ts';
+import { CardDescription } from './CardDescription.tsx';
 import { run, useDemo } from './demo-context.ts';
 import { allowCardDrop, droppedCard, endCardDrag, startCardDrag } from './drag.ts';
 
@@ -67,6 +68,7 @@ export function CardItem({ card, columns, previous, afterNext }: CardItemProps) 
           />
         </form>
       )}
+      <CardDescription cardId={id} />
       <div className="card-actions">
         <select
           data-testid={`card-move-${id}`}

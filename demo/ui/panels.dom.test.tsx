@@ -150,6 +150,27 @@ describe('the audit panel', () => {
     expect(page.byTestId('audit-intervened').textContent).toBe('after 1 intervening event: cardMoved #5 by ann');
   });
 
+  it('says whose change a command overwrote: "overwrote ann\'s rename"', async () => {
+    const client = fakeClient();
+    const lost = { seq: 5, type: 'cardRenamed', commandId: 'cmd-a', clientId: 'client-a' };
+    const records = [
+      record({ id: 1, commandId: 'cmd-a', userId: 'ann', name: 'renameCard' }),
+      record({
+        id: 2,
+        commandId: 'cmd-b',
+        userId: 'bob',
+        name: 'renameCard',
+        outcome: 'rebased',
+        intervenedCount: 1,
+        intervened: [{ ...lost, overwrote: [{ table: 'cards', key: 'c1', field: 'title' }] }],
+        overwrote: [{ ...lost, table: 'cards', key: 'c1', field: 'title' }],
+      }),
+    ];
+    const page = await open(client, { fetchAudit: async () => records });
+    await settle();
+    expect(page.all('audit-overwrote').map((el) => el.textContent)).toEqual(["overwrote ann's rename"]);
+  });
+
   it('refreshes when a sync ends and shows a failure', async () => {
     const client = fakeClient();
     let fail = false;

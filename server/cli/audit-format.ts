@@ -28,7 +28,11 @@ export function formatAuditTable(records: ReadonlyArray<AuditRecord>): string {
     `${r.baseSeq}→${r.headSeq}`,
     r.intervenedCount === 0
       ? ''
-      : `${r.intervenedCount} (${[...new Set(r.intervened.map((e) => e.clientId))].join(', ')})`,
+      : `${r.intervenedCount} (${[...new Set(r.intervened.map((e) => e.clientId))].join(', ')})${
+          r.overwrote
+            ? ` overwrote ${r.overwrote.map((o) => `${o.table}/${o.key}.${o.field} of ${o.clientId}`).join(', ')}`
+            : ''
+        }`,
     r.code ? `${r.code}: ${r.message ?? ''}` : '',
   ]);
   return alignColumns([header, ...rows]);

@@ -15,6 +15,7 @@ const USAGE = `usage: weft audit (--url URL --token TOKEN | --db FILE) [filters]
   --db FILE          read a SQLite store directly instead
 filters:
   --scope S  --outcome clean|rebased|diverged|rejected  --client ID  --user ID  --command NAME
+  --overwrote        only commands that overwrote another client's write (lost updates)
   --since TIME  --until TIME   (ISO date or ms since the epoch; since inclusive, until exclusive)
   --after ID  --limit N        (a page: records after the cursor ID, at most N, default 100)
 output:
@@ -45,6 +46,7 @@ export async function main(argv: string[], out = process.stdout, err = process.s
         client: { type: 'string' },
         user: { type: 'string' },
         command: { type: 'string' },
+        overwrote: { type: 'boolean' },
         since: { type: 'string' },
         until: { type: 'string' },
         after: { type: 'string' },
@@ -65,6 +67,7 @@ export async function main(argv: string[], out = process.stdout, err = process.s
         str(k) === undefined ? [] : [[k, str(k)]],
       ),
     ),
+    ...(values.overwrote === true ? { overwrote: 'true' } : {}),
     ...timeFilter('since', str('since')),
     ...timeFilter('until', str('until')),
   });

@@ -286,7 +286,15 @@ export function runEventStoreContract(name: string, makeStore: () => Promise<Eve
               name: 'move',
               recordedAt: 200,
               outcome: 'rebased',
-              intervened: [{ seq: 1, type: 'x', commandId: 'k', clientId: 'c9' }],
+              intervened: [
+                {
+                  seq: 1,
+                  type: 'x',
+                  commandId: 'k',
+                  clientId: 'c9',
+                  overwrote: [{ table: 't', key: 'r', field: 'f' }],
+                },
+              ],
               events: [ev('y', 1), ev('z', 2)],
             }),
           ]),
@@ -321,6 +329,7 @@ export function runEventStoreContract(name: string, makeStore: () => Promise<Eve
         );
       });
 
+      const records = (page: { records: Array<{ overwrote?: unknown }> }) => page.records.map((r) => r.overwrote);
       const ids = async (query: Parameters<EventStore['queryAudit']>[0]) =>
         (await store.queryAudit(query)).records.map((r) => `${r.clientId}/${r.seq}`);
 
@@ -348,10 +357,23 @@ export function runEventStoreContract(name: string, makeStore: () => Promise<Eve
           message: null,
           eventSeqs: [1, 2],
           intervenedCount: 1,
-          intervened: [{ seq: 1, type: 'x', commandId: 'k', clientId: 'c9' }],
+          intervened: [
+            { seq: 1, type: 'x', commandId: 'k', clientId: 'c9', overwrote: [{ table: 't', key: 'r', field: 'f' }] },
+          ],
+          overwrote: [{ table: 't', key: 'r', field: 'f', seq: 1, type: 'x', commandId: 'k', clientId: 'c9' }],
         });
         expect(records[2]?.eventSeqs).toEqual([2]);
         expect(records[3]).toMatchObject({ outcome: 'rejected', code: 'NO', message: 'never', eventSeqs: [] });
+      });
+
+      it('filters on lost updates (overwrote)', async () => {
+        expect(await ids({ limit: 100, overwrote: 'true' })).toEqual(['c1/2']);
+        expect(await ids({ limit: 100, overwrote: 'false' })).toEqual(['c1/1', 'c2/1', 'c2/2']);
+        expect(records(await store.queryAudit({ limit: 100, overwrote: 'false' }))).toEqual([
+          undefined,
+          undefined,
+          undefined,
+        ]);
       });
 
       it('filters by scope, outcome, client, user and command', async () => {

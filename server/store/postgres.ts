@@ -140,6 +140,8 @@ export async function postgresStore(options: PostgresStoreOptions): Promise<Post
       add('recorded_at', '>=', q.since);
       add('recorded_at', '<', q.until);
       add('id', '>', q.after);
+      // A lost update is named inside the intervened JSON (see `markOverwrites`).
+      if (q.overwrote) where.push(`intervened ${q.overwrote === 'true' ? '' : 'NOT '}LIKE '%"overwrote"%'`);
       values.push(q.limit + 1);
       const { rows } = await pool.query<AuditRow>(
         `SELECT * FROM audit ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id LIMIT $${values.length}`,

@@ -291,6 +291,8 @@ export function sqliteStore(options: SqliteStoreOptions): SqliteEventStore {
       add('recorded_at >= ?', query.since);
       add('recorded_at < ?', query.until);
       add('id > ?', query.after);
+      // A lost update is named inside the intervened JSON (see `markOverwrites`).
+      if (query.overwrote) where.push(`intervened ${query.overwrote === 'true' ? '' : 'NOT '}LIKE '%"overwrote"%'`);
       const limit = query.limit;
       const rows = db
         .prepare(`SELECT * FROM audit ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id LIMIT ?`)

@@ -75,6 +75,14 @@ export function toAudit(r: AuditRow): AuditRecord {
     message: r.message,
     eventSeqs: JSON.parse(r.event_seqs) as number[],
     intervenedCount: Number(r.intervened_count),
-    intervened: JSON.parse(r.intervened) as AuditRecord['intervened'],
+    ...withOverwrote(JSON.parse(r.intervened) as AuditRecord['intervened']),
   };
+}
+
+/** The intervened list, and the lost updates it names gathered as `overwrote` (absent when none). */
+function withOverwrote(intervened: AuditRecord['intervened']): Pick<AuditRecord, 'intervened' | 'overwrote'> {
+  const overwrote = intervened.flatMap(({ overwrote: fields, seq, type, commandId, clientId }) =>
+    (fields ?? []).map((f) => ({ ...f, seq, type, commandId, clientId })),
+  );
+  return overwrote.length > 0 ? { intervened, overwrote } : { intervened };
 }
