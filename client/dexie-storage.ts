@@ -1,5 +1,12 @@
 import { Dexie, type Table } from 'dexie';
-import { canonicalJson, compareKeys, type Row, type TableDefs, type WireEvent } from '../shared/index.ts';
+import {
+  type AnyTableDef,
+  canonicalJson,
+  compareKeys,
+  type Row,
+  type TableDefs,
+  type WireEvent,
+} from '../shared/index.ts';
 import {
   type ClientStorage,
   CONFIRMED_RECORDS_KEPT,
@@ -149,7 +156,7 @@ class DexieStorage implements ClientStorage {
 
   async readRows(table: string, scope: string, where: Readonly<Record<string, unknown>> = {}): Promise<Row[]> {
     const fields = Object.keys(where);
-    const indexed = fields.find((field) => this.#tables[table]?.indexes.includes(field));
+    const indexed = fields.find((field) => singleFields(this.#tables[table]).includes(field));
     const stored =
       indexed === undefined
         ? await this.#db.rows
@@ -346,7 +353,7 @@ class DexieStorage implements ClientStorage {
   }
 
   #indexEntries(table: string, scope: string, row: Row): string[] {
-    return (this.#tables[table]?.indexes ?? []).map((field) => indexEntry(table, scope, field, row[field]));
+    return singleFields(this.#tables[table]).map((field) => indexEntry(table, scope, field, row[field]));
   }
 }
 
@@ -421,4 +428,9 @@ async function persistWithNavigator(): Promise<boolean> {
   const storage = (globalThis as { navigator?: { storage?: Partial<StorageManager> } }).navigator?.storage;
   if (!storage?.persist) return false;
   return (await storage.persisted?.()) || storage.persist();
+}
+
+/** The single-field indexes of a table, which the `ix` entries serve. */
+function singleFields(def: AnyTableDef | undefined): string[] {
+  return (def?.indexes ?? []).filter((index): index is string => typeof index === 'string');
 }

@@ -142,6 +142,10 @@ describe('Engine: queries', () => {
     expect(engine.query({ table: 'items', where: { done: true } })).toEqual([item('c', 'y', true)]);
     expect(engine.query({ table: 'items', scope: 'list:b' })).toEqual([]);
     expect(() => engine.query({ table: 'nope' as 'items' })).toThrow(/unknown table/u);
+    // An order no declared index keeps is refused, naming the index to declare, rather than sorted by a scan.
+    expect(() => engine.query({ table: 'items', where: { listId: 'a' }, orderBy: 'text' })).toThrow(
+      "declare indexes: [['listId', 'text']]",
+    );
   });
 
   it('calls subscribers at once, after each change, and never for an unchanged result', async () => {

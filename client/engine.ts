@@ -269,6 +269,6 @@ export class Engine<A extends AnyApp = AnyApp> {
   #read(query: Query) {
     const { app, scopes } = this.#core;
     if (!Object.hasOwn(app.tables, query.table)) throw new TypeError(`unknown table ${query.table}`);
-    return runQuery(query, [...scopes.keys()], (scope) => scopes.get(scope)?.overlay);
+    return runQuery(app.tables, query, [...scopes.keys()], (scope) => scopes.get(scope)?.overlay);
   }
 }

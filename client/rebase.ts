@@ -5,7 +5,7 @@ import {
   type EmittedEvent,
   executeCommand,
   OverlayTables,
-  type TableReader,
+  type ScanReader,
 } from '../shared/index.ts';
 
 /**
@@ -75,7 +75,7 @@ export function runCommand(
 /** Re-runs `commands` (one scope's, in seq order) over `base`; returns the overlay and each run. */
 export function rebuildOverlay(
   app: AnyApp,
-  base: TableReader,
+  base: ScanReader,
   commands: ReadonlyArray<CommandRecord>,
 ): { overlay: OverlayTables; runs: Run[] } {
   const overlay = new OverlayTables(app.tables, base);
@@ -113,4 +113,4 @@ export function overlayTables(overlay: OverlayTables): Set<string> {
   return tables;
 }
 
-const EMPTY: TableReader = { get: () => undefined, find: () => [] };
+const EMPTY: ScanReader = { get: () => undefined, find: () => [], query: () => [], scan: () => [] };
