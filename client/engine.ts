@@ -98,7 +98,12 @@ export class Engine<A extends AnyApp = AnyApp> {
       random,
       ...reportStorageFailures(status, clock),
     });
-    const live = new LiveQueries((query) => this.#read(query));
+    const live = new LiveQueries({
+      tables: app.tables,
+      run: (query) => this.#read(query),
+      readerOf: (scope) => scopes.get(scope)?.overlay,
+      scopes: () => [...scopes.keys()],
+    });
     const lifecycle = new CommandLifecycle(stored.settled);
     this.#core = { app, clientId: stored.clientId, scopes, outbox, writer, lifecycle, live, status, clock };
     const reconciler = new Reconciler(this.#core);
@@ -154,7 +159,7 @@ export class Engine<A extends AnyApp = AnyApp> {
         else this.#refuse(command, error); // storage failed it: refused, its effect undone
       },
     );
-    live.invalidate(run.scope, run.tables);
+    live.changed(run.scope, run.rows);
     status.update({ pending: outbox.size });
     return { ok: true, id, seq: command.seq };
   }
