@@ -8,7 +8,7 @@ import { runQuery } from '../client/query.ts';
 import { kanban } from '../demo/app.ts';
 import { demoAuth } from '../demo/auth.ts';
 import { createServer, sqliteStore } from '../server/index.ts';
-import { lastRow, MemoryTables, OverlayTables, type PushCommand, type Row } from '../shared/index.ts';
+import { edgeRow, MemoryTables, OverlayTables, type PushCommand, type Row } from '../shared/index.ts';
 import { type BenchRow, printTable, runsSpread, summary } from './report.ts';
 
 const LAST_ROWS = 10_000;
@@ -108,9 +108,9 @@ function measureLast(): { last: number; get: number } {
   const scratch = new OverlayTables(kanban.tables, pending);
   const query = { index: ['columnId', 'rank'], where: { columnId: 'todo' } } as const;
   let found = 0;
-  for (let i = 0; i < 10_000; i++) if (lastRow(scratch, 'cards', query)) found++; // warm up
+  for (let i = 0; i < 10_000; i++) if (edgeRow(scratch, kanban.tables, 'cards', query, 'last')) found++; // warm up
   let started = performance.now();
-  for (let i = 0; i < LAST_CALLS; i++) if (lastRow(scratch, 'cards', query)) found++;
+  for (let i = 0; i < LAST_CALLS; i++) if (edgeRow(scratch, kanban.tables, 'cards', query, 'last')) found++;
   const last = ((performance.now() - started) * 1000) / LAST_CALLS;
   started = performance.now();
   for (let i = 0; i < LAST_CALLS; i++) if (scratch.get('cards', `k${i % LAST_ROWS}`)) found++;

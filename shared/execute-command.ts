@@ -1,7 +1,7 @@
 import { applyEvent } from './apply-event.ts';
 import type { AnyApp, CommandContext, EventSchemas, TableDefs } from './define-app.ts';
 import { OverlayTables, type ScanReader } from './overlay-tables.ts';
-import { firstRow, lastRow } from './query-model.ts';
+import { edgeRow } from './query-model.ts';
 import { validateSchema } from './standard-schema.ts';
 
 /**
@@ -85,8 +85,8 @@ export function executeCommand(
     get: (table, key) => writes.get(table, key),
     find: (table, where) => writes.find(table, where),
     query: (table, query) => writes.query(table, query),
-    first: (table, query) => firstRow(writes, table, query),
-    last: (table, query) => lastRow(writes, table, query),
+    first: (table, query) => edgeRow(writes, app.tables, table, query, 'first'),
+    last: (table, query) => edgeRow(writes, app.tables, table, query, 'last'),
     emit(type, data) {
       const schema = app.events[type];
       if (!schema) throw new InvalidEvent(`${record.name} emitted the unknown event type ${type}`);

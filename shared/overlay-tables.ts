@@ -60,30 +60,26 @@ export class OverlayTables implements ProjectionTx, ScanReader {
     return [...this.scan(planQuery(this.#defs, table, query))];
   }
 
-  *scan(plan: QueryPlan): Generator<Row, void, undefined> {
+  scan(plan: QueryPlan): Iterable<Row> {
     const layer = this.#layer.get(plan.table);
-    if (!layer || layer.size === 0) {
-      yield* this.#base.scan(plan);
-      return;
-    }
+    if (!layer || layer.size === 0) return this.#base.scan(plan);
+    return this.#merge(plan, layer);
+  }
+
+  /** The base's rows the layer does not shadow, merged in index order with the layer's own. */
+  *#merge(plan: QueryPlan, layer: Map<string, Row | null>): Generator<Row, void, undefined> {
     const open = plan.limit === undefined ? plan : { ...plan, limit: undefined };
     const index = this.#tableIndexes(plan.table).get(indexName(plan.fields)) as OrderedIndex;
     const base = this.#base.scan(open)[Symbol.iterator]();
     const mine = index.scan(open);
     const sign = plan.direction === 'asc' ? 1 : -1;
     const limit = plan.limit ?? Number.POSITIVE_INFINITY;
-    const nextBase = (): Row | undefined => {
-      for (let next = base.next(); !next.done; next = base.next()) {
-        if (!layer.has(next.value[plan.key] as string)) return next.value;
-      }
-      return undefined;
-    };
-    let b = nextBase();
+    let b = nextUnshadowed(base, layer, plan.key);
     let m = mine.next().value ?? undefined;
     for (let n = 0; n < limit && (b !== undefined || m !== undefined); n++) {
       if (m === undefined || (b !== undefined && sign * compareByPlan(plan, b, m) < 0)) {
         yield b as Row;
-        b = nextBase();
+        b = nextUnshadowed(base, layer, plan.key);
       } else {
         yield m;
         m = mine.next().value ?? undefined;
@@ -158,4 +154,12 @@ export class OverlayTables implements ProjectionTx, ScanReader {
 
 function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** The next row of `rows` whose key the layer does not hold (put or deleted there). */
+function nextUnshadowed(rows: Iterator<Row>, layer: Map<string, Row | null>, key: string): Row | undefined {
+  for (let next = rows.next(); !next.done; next = rows.next()) {
+    if (!layer.has(next.value[key] as string)) return next.value;
+  }
+  return undefined;
 }

@@ -1,5 +1,5 @@
 import { canonicalJson } from './canonical-json.ts';
-import type { AnyTableDef, Row, TableDefs, TableReader } from './define-app.ts';
+import type { AnyTableDef, Row, TableDefs } from './define-app.ts';
 
 /**
  * The one query model of weft: command handlers, projections, client queries and the server's
@@ -89,16 +89,59 @@ export function checkIndexes(table: string, def: AnyTableDef): void {
 }
 
 /** Resolves `query` on `table` to the declared index that serves it, or throws a `QueryError` saying which to declare. */
-export function planQuery(defs: TableDefs, table: string, query: TableQuery = {}): QueryPlan {
+export function planQuery(defs: TableDefs, table: string, query: TableQuery = {}, edge?: 'first' | 'last'): QueryPlan {
   const def = defs[table];
   if (!def) throw new QueryError(`unknown table ${table}`);
   const where = (query.where ?? {}) as Readonly<Record<string, unknown>>;
   const whereFields = Object.keys(where);
-  const { field: orderField, direction } = orderOf(query.orderBy);
-  const limit = query.limit;
+  const { field: orderField, direction: asked } = orderOf(query.orderBy);
+  // `edge` reads one row from either end without building another query object (ctx.first/last).
+  const direction: Direction = edge === 'last' ? (asked === 'asc' ? 'desc' : 'asc') : asked;
+  const limit = edge === undefined ? query.limit : 1;
+  if (edge === 'last' && query.after !== undefined) {
+    throw new QueryError(`table ${table}: last() takes no cursor; query with after and limit`);
+  }
   if (limit !== undefined && (!Number.isSafeInteger(limit) || limit < 0)) {
     throw new QueryError(`table ${table}: limit must be an integer ≥ 0`);
   }
+  // Which index serves a query depends only on its shape (not its values): resolve it once.
+  const shape = `${table}\u0000${query.index?.join(',') ?? ''}\u0000${whereFields.join(',')}\u0000${orderField ?? ''}\u0000${query.range === undefined ? 0 : 1}`;
+  let known = resolved.get(defs);
+  if (!known) {
+    known = new Map();
+    resolved.set(defs, known);
+  }
+  let fields = known.get(shape);
+  if (fields === undefined) {
+    fields = resolveIndex(table, def, query, whereFields, orderField);
+    known.set(shape, fields);
+  }
+  const keyed = fields.length;
+  const prefix: unknown[] = [];
+  for (let i = 0; i < whereFields.length; i++) prefix.push(where[i < keyed ? (fields[i] as string) : def.key]);
+  return {
+    table,
+    fields,
+    key: def.key,
+    prefix,
+    range: query.range,
+    direction,
+    limit,
+    after: query.after as Row | undefined,
+  };
+}
+
+/** Indexes resolved per query shape, per app's tables. */
+const resolved = new WeakMap<TableDefs, Map<string, ReadonlyArray<string>>>();
+
+/** The declared index a query of this shape reads, or a `QueryError` naming the one to declare. */
+function resolveIndex(
+  table: string,
+  def: AnyTableDef,
+  query: TableQuery,
+  whereFields: ReadonlyArray<string>,
+  orderField: string | undefined,
+): ReadonlyArray<string> {
   const candidates = [...declaredIndexes(def), []];
   const fits = (fields: ReadonlyArray<string>): boolean => {
     const all = [...fields, def.key];
@@ -131,18 +174,7 @@ export function planQuery(defs: TableDefs, table: string, query: TableQuery = {}
       );
     }
   }
-  const all = [...fields, def.key];
-  const prefix = all.slice(0, whereFields.length).map((f) => where[f]);
-  return {
-    table,
-    fields,
-    key: def.key,
-    prefix,
-    range: query.range,
-    direction,
-    limit,
-    after: query.after as Row | undefined,
-  };
+  return fields;
 }
 
 /** Orders two rows by `plan`'s index (its fields, then the key), ascending. */
@@ -286,20 +318,14 @@ export function planFind(
   };
 }
 
-/** `ctx.first`: the first row `query` reads. */
-export function firstRow(reader: Pick<TableReader, 'query'>, table: string, query: TableQuery = {}): Row | undefined {
-  return reader.query(table, { ...query, limit: 1 })[0];
-}
-
-/** `ctx.last`: the last row `query` reads, found by reading its index backwards. */
-export function lastRow(reader: Pick<TableReader, 'query'>, table: string, query: TableQuery = {}): Row | undefined {
-  if (query.after !== undefined)
-    throw new QueryError(`table ${table}: last() takes no cursor; query with after and limit`);
-  const { field, direction } = orderOf(query.orderBy);
-  const flipped: Direction = direction === 'asc' ? 'desc' : 'asc';
-  return reader.query(table, {
-    ...query,
-    orderBy: field === undefined ? { direction: flipped } : { field, direction: flipped },
-    limit: 1,
-  })[0];
+/** `ctx.first` (`edge: 'first'`) and `ctx.last`: one row from either end of `query`, read straight off the index. */
+export function edgeRow(
+  reader: { scan(plan: QueryPlan): Iterable<Row> },
+  defs: TableDefs,
+  table: string,
+  query: TableQuery | undefined,
+  edge: 'first' | 'last',
+): Row | undefined {
+  for (const row of reader.scan(planQuery(defs, table, query, edge))) return row;
+  return undefined;
 }
