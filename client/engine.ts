@@ -3,7 +3,7 @@ import { type Clock, systemClock } from './backoff.ts';
 import type { ClientStorage, RejectedRecord } from './client-storage.ts';
 import { CommandLifecycle, type CommandState, type CommandUpdate } from './command-lifecycle.ts';
 import { argsAsJson, type Execution, type Submitted, toExecution } from './execution.ts';
-import { LiveQueries } from './live-queries.ts';
+import { type LiveDiff, LiveQueries } from './live-queries.ts';
 import { Outbox, outboxRecord, type PendingCommand, upcastRecord } from './outbox.ts';
 import { type Query, runQuery } from './query.ts';
 import { runCommand } from './rebase.ts';
@@ -172,10 +172,10 @@ export class Engine<A extends AnyApp = AnyApp> {
   /** Calls `callback` with the rows now, then each time they change; returns the unsubscribe. */
   subscribe<N extends TableName<A['tables']>>(
     query: Query<A['tables'], N>,
-    callback: (rows: RowOf<A['tables'], N>[]) => void,
+    callback: (rows: RowOf<A['tables'], N>[], diff: LiveDiff) => void,
   ): () => void {
     this.#read(query as Query); // throws now on a bad query, not later in a microtask
-    return this.#core.live.subscribe(query as Query, callback as (rows: unknown[]) => void);
+    return this.#core.live.subscribe(query as Query, callback as (rows: unknown[], diff: LiveDiff) => void);
   }
 
   status(): SyncStatus {

@@ -80,6 +80,8 @@ describe('reactions: operator view and read models', () => {
     expect(last.map((c) => c.columnId)).toEqual(['q1-doing']);
     const next = (await ann.get<Query>(`${byRank}&after=${encodeURIComponent(JSON.stringify(last[0]))}`)).json.rows;
     expect(next.map((c) => c.columnId)).toEqual(['q1-todo']);
+    const named = (await ann.get<Query>(`${byRank}&index=boardId,rank`)).json.rows;
+    expect(named.map((c) => c.columnId)).toEqual(['q1-doing']);
     const unserved = await ann.get('/v1/query/cards?scope=board%3Aq1&orderBy=title');
     expect([unserved.status, unserved.json.error?.code]).toEqual([400, 'bad_request']);
     expect(unserved.json.error?.message).toContain("declare indexes: [['title']]");
