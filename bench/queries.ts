@@ -7,7 +7,8 @@ import { LiveQueries } from '../client/live-queries.ts';
 import { runQuery } from '../client/query.ts';
 import { kanban } from '../demo/app.ts';
 import { demoAuth } from '../demo/auth.ts';
-import { createServer, sqliteStore } from '../server/index.ts';
+import { createServer } from '../server/index.ts';
+import { sqliteStore } from '../server/sqlite.ts';
 import { edgeRow, MemoryTables, OverlayTables, type PushCommand, type Row } from '../shared/index.ts';
 import { type BenchRow, printTable, runsSpread, summary } from './report.ts';
 

@@ -2,6 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
+import { benchBundle } from './bundle.ts';
 import { benchClient } from './client/browser.ts';
 import { benchLive } from './live.ts';
 import { benchPostgres } from './postgres.ts';
@@ -12,10 +13,10 @@ import { benchServerPush } from './server-push.ts';
 /**
  * `npm run bench`: every benchmark, each beside its floor measured in the same run, every figure
  * repeated (`--runs`, default 3) and reported as the median with its range. The full run writes
- * BENCHMARKS.md; `npm run bench -- --only growth` (or `server,live,queries,client,growth,postgres`, comma
- * separated) runs some parts and only prints their tables (growth also writes docs/growth.svg).
+ * BENCHMARKS.md; `npm run bench -- --only growth` (or `bundle,server,live,queries,client,growth,postgres`,
+ * comma separated) runs some parts and only prints their tables (growth also writes docs/growth.svg).
  */
-const PARTS = ['server', 'live', 'queries', 'client', 'growth', 'postgres'] as const;
+const PARTS = ['bundle', 'server', 'live', 'queries', 'client', 'growth', 'postgres'] as const;
 type Part = (typeof PARTS)[number];
 
 const { values } = parseArgs({ options: { only: { type: 'string' }, runs: { type: 'string', default: '3' } } });
@@ -29,6 +30,10 @@ if (!Number.isInteger(runs) || runs < 1) throw new Error('bench: --runs takes a 
 const started = performance.now();
 const elapsed = () => `${((performance.now() - started) / 1000).toFixed(0)} s`;
 const sections: string[] = [];
+if (wanted('bundle')) {
+  sections.push(await benchBundle());
+  console.log(`bench: [${elapsed()}] bundle done`);
+}
 if (wanted('server')) {
   console.log('bench: server push (SQLite) and the Hono hello-world floor ...');
   sections.push(await benchServerPush(runs));

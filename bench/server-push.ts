@@ -8,7 +8,8 @@ import Database from 'better-sqlite3';
 import { Hono } from 'hono';
 import { kanban } from '../demo/app.ts';
 import { demoAuth } from '../demo/auth.ts';
-import { createServer, sqliteStore } from '../server/index.ts';
+import { createServer } from '../server/index.ts';
+import { sqliteStore } from '../server/sqlite.ts';
 import type { PushCommand } from '../shared/index.ts';
 import { type BenchRow, printTable, progress, runsSpread, summary } from './report.ts';
 

@@ -1,7 +1,5 @@
 #!/usr/bin/env node
-// The `weft` command (`npx weft audit …`): runs the TypeScript CLI through tsx.
-import { register } from 'tsx/esm/api';
+// The `weft` command (`npx weft audit …`, `npx weft reactions …`): plain Node, on the built CLI.
+import { main } from '../dist/lib/cli.js';
 
-register();
-const { main } = await import('../server/cli/main.ts');
 process.exitCode = await main(process.argv.slice(2));

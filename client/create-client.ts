@@ -1,11 +1,12 @@
+import * as v from 'valibot';
 import type { AnyApp, CommandArgs, CommandName, Row, RowOf, TableName } from '../shared/index.ts';
 import type { ClientStatus } from './backend.ts';
-import { clientInput } from './client-input.ts';
+import { clientInput, InvalidInputError } from './client-input.ts';
 import type { RejectedRecord } from './client-storage.ts';
 import { ClosedError } from './closed-error.ts';
 import type { CommandUpdate } from './command-lifecycle.ts';
 import { deferred } from './deferred.ts';
-import { sessionPort, workerPort } from './engine-port.ts';
+import { type Port, type PortOptions, workerPort } from './engine-port.ts';
 import { CommandError, type Execution, toExecution } from './execution.ts';
 import type { Query } from './query.ts';
 import { reportError } from './report-error.ts';
@@ -20,11 +21,29 @@ export interface ClientOptions {
   /** The IndexedDB database: one client per name and browser profile, shared by its tabs. */
   readonly dbName: string;
   /**
-   * The module worker whose file calls `exposeWeftWorker(app)` (or a function making it). The
-   * client owns it from then on and terminates it on `close()`. Without one, the engine runs
-   * on this thread (still elected across tabs).
+   * The module worker whose file calls `exposeWeftWorker(app)` from `weft/client/worker` (or a
+   * function making it). The client owns it from then on and terminates it on `close()`. To run
+   * the engine on the page's own thread instead, use `createInlineClient` from
+   * `weft/client/worker`.
    */
-  readonly worker?: Worker | (() => Worker);
+  readonly worker: Worker | (() => Worker);
+}
+
+const OptionsSchema = v.object({
+  url: v.pipe(v.string('url must be the weft server base URL'), v.minLength(1, 'url must not be empty')),
+  scopes: v.array(v.pipe(v.string(), v.minLength(1)), 'scopes must be an array of scope names'),
+  auth: v.optional(v.union([v.string(), v.function()], 'auth must be a token or a function returning one')),
+  dbName: v.pipe(v.string('dbName must name the IndexedDB database'), v.minLength(1, 'dbName must not be empty')),
+});
+
+/** Checks what the app passes `createClient`: a readable `InvalidInputError`, never a hang later. */
+export function checkClientOptions(options: unknown): PortOptions {
+  const checked = v.safeParse(OptionsSchema, options);
+  if (!checked.success) {
+    const issue = checked.issues[0];
+    throw new InvalidInputError(`weft: createClient options: ${issue.message}`);
+  }
+  return options as PortOptions;
 }
 
 /** The main-thread API of one client (DESIGN §3). Every method takes and returns plain data. */
@@ -87,11 +106,19 @@ export interface WeftClient<A extends AnyApp = AnyApp> {
  * const stop = weft.subscribe({ table: 'cards', where: { columnId: 'todo' }, orderBy: 'rank' }, render);
  */
 export async function createClient<A extends AnyApp>(app: A, options: ClientOptions): Promise<WeftClient<A>> {
-  const input = clientInput(app);
+  const checked = checkClientOptions(options);
   const { worker } = options;
-  const port = worker
-    ? await workerPort(typeof worker === 'function' ? worker() : worker, options)
-    : await sessionPort(app, options);
+  if (typeof worker !== 'function' && !(typeof Worker !== 'undefined' && worker instanceof Worker)) {
+    throw new InvalidInputError(
+      'weft: createClient needs `worker`, a module Worker whose file calls exposeWeftWorker(app) (weft/client/worker); use createInlineClient from weft/client/worker to run the engine on this thread',
+    );
+  }
+  return clientOn(app, await workerPort(typeof worker === 'function' ? worker() : worker, checked));
+}
+
+/** The client API over an opened engine port (in a worker, or on this thread). */
+export function clientOn<A extends AnyApp>(app: A, port: Port): WeftClient<A> {
+  const input = clientInput(app);
   let current: ClientStatus = port.initial;
   const statusListeners = new Set<(status: ClientStatus) => void>();
   const stopStatus = port.onStatus((status) => {

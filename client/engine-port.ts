@@ -1,5 +1,5 @@
 import * as Comlink from 'comlink';
-import type { AnyApp, Row } from '../shared/index.ts';
+import type { Row } from '../shared/index.ts';
 import type { Accepted, ClientStatus } from './backend.ts';
 import type { RejectedRecord } from './client-storage.ts';
 import { ClosedError } from './closed-error.ts';
@@ -7,7 +7,6 @@ import type { CommandUpdate } from './command-lifecycle.ts';
 import { deferred } from './deferred.ts';
 import type { Query } from './query.ts';
 import { reportError } from './report-error.ts';
-import { TabSession } from './tabs.ts';
 import type { WeftWorkerApi } from './worker.ts';
 import { Batcher, type FromWorker, type ToWorker } from './worker-stream.ts';
 
@@ -156,24 +155,6 @@ export async function workerPort(worker: Worker, options: PortOptions): Promise<
         worker.terminate();
       }
     },
-  };
-}
-
-/** The port to an engine on this thread (still elected across tabs). */
-export async function sessionPort(app: AnyApp, options: PortOptions): Promise<Port> {
-  const { url, scopes, auth, dbName } = options;
-  const session = await TabSession.open(app, { url, scopes, dbName, ...(auth === undefined ? {} : { auth }) });
-  return {
-    initial: session.status(),
-    submit: (id, name, args, listener) => session.submit(id, name, args, listener),
-    query: (query) => session.query(query),
-    subscribe: async (query, callback) => session.subscribe(query, callback),
-    onStatus: async (callback) => session.onStatus(callback),
-    onRejected: async (callback) => session.onRejected(callback),
-    rejections: () => session.rejections(),
-    dismiss: (ids) => session.dismiss(ids),
-    setOnline: (online) => session.setOnline(online),
-    close: () => session.close(),
   };
 }
 

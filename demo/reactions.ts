@@ -1,11 +1,7 @@
 import { createHash } from 'node:crypto';
-import {
-  createReactionRunner,
-  defineReaction,
-  postgresCheckpoints,
-  type ReactionRunner,
-  sqliteCheckpoints,
-} from '../server/index.ts';
+import { createReactionRunner, defineReaction, type ReactionRunner } from '../server/index.ts';
+import { postgresCheckpoints } from '../server/postgres.ts';
+import { sqliteCheckpoints } from '../server/sqlite.ts';
 import type { WireEvent } from '../shared/index.ts';
 import { boardScope } from './app.ts';
 

@@ -1,4 +1,4 @@
-import { exposeWeftWorker } from '../client/index.ts';
+import { exposeWeftWorker } from '../client/worker-entry.ts';
 import { kanban } from './app.ts';
 
 exposeWeftWorker(kanban);

@@ -29,6 +29,10 @@ if (missing.length > 0) {
   }
 }
 
+// The CLI test runs bin/weft.mjs and the package test installs the packed tarball: both use the
+// build, so it is made fresh from the sources under test.
+run('node', ['scripts/build-lib.mjs']);
+
 mkdirSync('test-results', { recursive: true });
 const report = 'test-results/vitest.json';
 const result = spawnSync(

@@ -6,11 +6,15 @@
 export class RateLimiter {
   readonly #buckets = new Map<string, { tokens: number; at: number }>();
 
-  constructor(
-    private readonly perSecond: number,
-    private readonly burst: number,
-    private readonly now: () => number = () => performance.now(),
-  ) {}
+  private readonly perSecond: number;
+  private readonly burst: number;
+  private readonly now: () => number;
+
+  constructor(perSecond: number, burst: number, now: () => number = () => performance.now()) {
+    this.perSecond = perSecond;
+    this.burst = burst;
+    this.now = now;
+  }
 
   /** Takes one token for `key`: 0 when allowed, else the seconds to wait before retrying. */
   take(key: string): number {
@@ -38,7 +42,11 @@ export class RateLimiter {
 export class ConnectionSlots {
   readonly #open = new Map<string, number>();
 
-  constructor(private readonly max: number) {}
+  private readonly max: number;
+
+  constructor(max: number) {
+    this.max = max;
+  }
 
   take(key: string): (() => void) | null {
     const count = this.#open.get(key) ?? 0;

@@ -118,14 +118,19 @@ export function executeCommand(
 }
 
 class Rejection {
-  constructor(
-    readonly code: string,
-    readonly message: string,
-  ) {}
+  readonly code: string;
+  readonly message: string;
+  constructor(code: string, message: string) {
+    this.code = code;
+    this.message = message;
+  }
 }
 
 class InvalidEvent {
-  constructor(readonly message: string) {}
+  readonly message: string;
+  constructor(message: string) {
+    this.message = message;
+  }
 }
 
 function describe(error: unknown): string {

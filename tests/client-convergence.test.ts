@@ -1,10 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type ClientStorage, Engine, MemoryTransport, memoryStorage } from '../client/index.ts';
 import { pullAll, replay } from '../client/testing/replay.ts';
 import { type KanbanApp, kanban } from '../demo/app.ts';
 import { demoAuth } from '../demo/auth.ts';
-import { createServer, sqliteStore } from '../server/index.ts';
+import { createServer } from '../server/index.ts';
+import { sqliteStore } from '../server/sqlite.ts';
+import { type ClientStorage, Engine, MemoryTransport, memoryStorage } from '../testing/index.ts';
 import { closedAfterEach } from './support/closed-after-each.ts';
 import { createBoard, drainAll, executeKanbanCommand, kanbanCommand, SCOPE, until } from './support/kanban-property.ts';
 

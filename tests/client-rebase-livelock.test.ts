@@ -1,10 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { Engine, MemoryTransport, memoryStorage } from '../client/index.ts';
 import { until } from '../client/testing/harness.ts';
 import { pullAll, replay } from '../client/testing/replay.ts';
 import { boardScope, type KanbanApp, kanban } from '../demo/app.ts';
 import { demoAuth } from '../demo/auth.ts';
-import { createServer, sqliteStore } from '../server/index.ts';
+import { createServer } from '../server/index.ts';
+import { sqliteStore } from '../server/sqlite.ts';
+import { Engine, MemoryTransport, memoryStorage } from '../testing/index.ts';
 
 /**
  * TEST-PLAN F09 `rebase-livelock`: a client comes back with a long backlog, pushing one

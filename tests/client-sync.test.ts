@@ -1,10 +1,11 @@
 import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
 import { afterEach, describe, expect, it } from 'vitest';
-import { dexieStorage, Engine, MemoryTransport } from '../client/index.ts';
 import { pullAll, replay } from '../client/testing/replay.ts';
 import { boardScope, type KanbanApp, kanban } from '../demo/app.ts';
 import { demoAuth } from '../demo/auth.ts';
-import { createServer, sqliteStore } from '../server/index.ts';
+import { createServer } from '../server/index.ts';
+import { sqliteStore } from '../server/sqlite.ts';
+import { dexieStorage, Engine, MemoryTransport } from '../testing/index.ts';
 
 /**
  * The client engine against the real server (in-process through `app.request`, with the

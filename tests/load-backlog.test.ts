@@ -1,11 +1,13 @@
 import * as v from 'valibot';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CONFIRMED_RECORDS_KEPT } from '../client/client-storage.ts';
-import { CommandError, Engine, MemoryTransport, memoryStorage } from '../client/index.ts';
+import { CommandError } from '../client/index.ts';
 import { until } from '../client/testing/harness.ts';
 import { replay } from '../client/testing/replay.ts';
-import { createServer, sqliteStore } from '../server/index.ts';
+import { createServer } from '../server/index.ts';
+import { sqliteStore } from '../server/sqlite.ts';
 import { compareKeys, defineApp, type Row, table, type WireEvent } from '../shared/index.ts';
+import { Engine, MemoryTransport, memoryStorage } from '../testing/index.ts';
 import { tempDir } from './support/server-process.ts';
 
 /**

@@ -1,11 +1,11 @@
 import { isDeepStrictEqual } from 'node:util';
 import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
 import { afterAll, describe, expect, it } from 'vitest';
-import { dexieStorage, Engine, httpTransport } from '../client/index.ts';
 import { until } from '../client/testing/harness.ts';
 import { pullAll, replay } from '../client/testing/replay.ts';
 import { boardScope, type KanbanApp, kanban } from '../demo/app.ts';
 import type { AuditResponse } from '../shared/index.ts';
+import { dexieStorage, Engine, httpTransport } from '../testing/index.ts';
 import { api } from './support/http.ts';
 import { type ServerChild, startServerChild } from './support/server-child.ts';
 import { ADMIN_TOKEN, tempDir } from './support/server-process.ts';

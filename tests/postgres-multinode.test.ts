@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FaultPoint } from '../server/index.ts';
 import type { PushCommand, PushResult, WireEvent } from '../shared/index.ts';
+import type { FaultPoint } from '../testing/index.ts';
 import { api, commandFactory } from './support/http.ts';
 import { seedBoard } from './support/kanban.ts';
 import { startPostgres, type TestPostgres } from './support/postgres.ts';

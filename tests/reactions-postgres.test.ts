@@ -3,14 +3,8 @@ import { serve } from '@hono/node-server';
 import { describe, expect, it } from 'vitest';
 import { kanban } from '../demo/app.ts';
 import { demoAuth } from '../demo/auth.ts';
-import {
-  createReactionRunner,
-  createServer,
-  defineReaction,
-  postgresCheckpoints,
-  postgresStore,
-  type ReactionRunner,
-} from '../server/index.ts';
+import { createReactionRunner, createServer, defineReaction, type ReactionRunner } from '../server/index.ts';
+import { postgresCheckpoints, postgresStore } from '../server/postgres.ts';
 import type { WireEvent } from '../shared/index.ts';
 import { seedBoard } from './support/kanban.ts';
 import { postgresForFile } from './support/postgres-for-file.ts';

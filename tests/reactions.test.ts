@@ -7,8 +7,8 @@ import {
   type Reaction,
   type ReactionClock,
   type ReactionRunner,
-  sqliteCheckpoints,
 } from '../server/index.ts';
+import { sqliteCheckpoints } from '../server/sqlite.ts';
 import type { AuditResponse, PullResponse, PushResult, WireEvent } from '../shared/index.ts';
 import { api, commandFactory } from './support/http.ts';
 import { seedBoard } from './support/kanban.ts';

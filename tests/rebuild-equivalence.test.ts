@@ -2,13 +2,14 @@ import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { applyConfirmed } from '../client/apply-confirmed.ts';
-import { type ClientStorage, dexieStorage, Engine, MemoryTransport } from '../client/index.ts';
 import { pullAll, replay } from '../client/testing/replay.ts';
 import { type KanbanApp, kanban } from '../demo/app.ts';
 import { demoAuth } from '../demo/auth.ts';
-import { createServer, sqliteStore } from '../server/index.ts';
+import { createServer } from '../server/index.ts';
 import { ScopeCache } from '../server/scope-cache.ts';
+import { sqliteStore } from '../server/sqlite.ts';
 import { canonicalJson, MemoryTables, type Row } from '../shared/index.ts';
+import { type ClientStorage, dexieStorage, Engine, MemoryTransport } from '../testing/index.ts';
 import { closedAfterEach } from './support/closed-after-each.ts';
 import { createBoard, drainAll, executeKanbanCommand, kanbanCommand, SCOPE, until } from './support/kanban-property.ts';
 

@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { FAULT_POINTS, type FaultPoint } from '../server/index.ts';
 import type { AuditResponse, PullResponse, PushCommand } from '../shared/index.ts';
+import { FAULT_POINTS, type FaultPoint } from '../testing/index.ts';
 import { api, commandFactory } from './support/http.ts';
 import { startServerChild } from './support/server-child.ts';
 import { ADMIN_TOKEN, tempDir } from './support/server-process.ts';

@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { sqliteStore } from '../server/index.ts';
+import { sqliteStore } from '../server/sqlite.ts';
 import type { PullResponse } from '../shared/index.ts';
 import { api, storeState } from './support/http.ts';
 import { seedBoard } from './support/kanban.ts';

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { demoAuth } from '../demo/auth.ts';
-import { createServer, type EventStore, sqliteStore } from '../server/index.ts';
+import { createServer, type EventStore } from '../server/index.ts';
+import { sqliteStore } from '../server/sqlite.ts';
 import type { AnyApp, PushCommand, PushResponse } from '../shared/index.ts';
 import type { ErrorJson } from './support/http.ts';
 import { listV3, poisoned } from './support/versioned-app.ts';

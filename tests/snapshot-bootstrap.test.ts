@@ -1,11 +1,12 @@
 import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
 import * as v from 'valibot';
 import { describe, expect, it } from 'vitest';
-import { dexieStorage, Engine, httpTransport } from '../client/index.ts';
 import { until } from '../client/testing/harness.ts';
 import { replay } from '../client/testing/replay.ts';
-import { bearerAuth, createServer, type EventStore, sqliteStore } from '../server/index.ts';
+import { bearerAuth, createServer, type EventStore } from '../server/index.ts';
+import { sqliteStore } from '../server/sqlite.ts';
 import { defineApp, type PushCommand, type protocol, table, type WireEvent } from '../shared/index.ts';
+import { dexieStorage, Engine, httpTransport } from '../testing/index.ts';
 import { closedAfterEach } from './support/closed-after-each.ts';
 import { type SeenExchange, seenExchange } from './support/seen-exchange.ts';
 

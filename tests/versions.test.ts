@@ -1,10 +1,11 @@
 import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { dexieStorage, Engine, MemoryTransport } from '../client/index.ts';
 import { pullAll, replay } from '../client/testing/replay.ts';
 import { demoAuth } from '../demo/auth.ts';
-import { createServer, sqliteStore } from '../server/index.ts';
+import { createServer } from '../server/index.ts';
+import { sqliteStore } from '../server/sqlite.ts';
 import { type AnyApp, canonicalJson, defineApp } from '../shared/index.ts';
+import { dexieStorage, Engine, MemoryTransport } from '../testing/index.ts';
 import { listV1, listV3, poisoned } from './support/versioned-app.ts';
 
 /**

@@ -47,7 +47,25 @@ export async function servePage(outDir: string, apiUrl: string): Promise<{ url: 
  * library mode (ES module, minified, every dependency bundled) into `outDir`; its size in bytes,
  * raw and gzipped (node:zlib, level 9), summed over the files it emits.
  */
-export async function workerBundleSize(outDir: string): Promise<{ raw: number; gzip: number; files: number }> {
+export function workerBundleSize(outDir: string): Promise<BundleSize> {
+  return bundleSize(path.join(PAGE, 'worker.ts'), outDir);
+}
+
+export interface BundleSize {
+  readonly raw: number;
+  readonly gzip: number;
+  readonly files: number;
+}
+
+/**
+ * `entry` as an app's bundler ships it: `vite build` in library mode (ES module, minified, every
+ * dependency bundled but `external`) into `outDir`; bytes raw and gzipped (level 9), summed.
+ */
+export async function bundleSize(
+  entry: string,
+  outDir: string,
+  external: ReadonlyArray<string> = [],
+): Promise<BundleSize> {
   await build({
     configFile: false,
     root: REPO,
@@ -58,9 +76,12 @@ export async function workerBundleSize(outDir: string): Promise<{ raw: number; g
       target: 'es2022',
       minify: true,
       reportCompressedSize: false,
-      lib: { entry: path.join(PAGE, 'worker.ts'), formats: ['es'], fileName: 'weft-worker' },
-      // Library mode keeps whitespace in ES output; an app's worker asset is fully minified.
-      rolldownOptions: { output: { minify: true } },
+      lib: { entry, formats: ['es'], fileName: 'bundle' },
+      // Library mode keeps whitespace in ES output; an app's asset is fully minified.
+      rolldownOptions: {
+        external: (id) => external.some((name) => id === name || id.startsWith(`${name}/`)),
+        output: { minify: true },
+      },
     },
   });
   let raw = 0;

@@ -2,7 +2,6 @@ import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import * as v from 'valibot';
 import { protocol } from '../../shared/index.ts';
-import { sqliteStore } from '../store/sqlite.ts';
 import { formatAuditTable, formatSummary, summarizeAudit } from './audit-format.ts';
 import { type AuditSource, httpAuditSource, readAll, storeAuditSource } from './audit-source.ts';
 import { reactionsMain } from './reactions.ts';
@@ -85,6 +84,8 @@ export async function main(argv: string[], out = process.stdout, err = process.s
       err.write(`weft audit: no such store file: ${db}\n`);
       return 2;
     }
+    // Loaded only here, so `weft audit --url` works where better-sqlite3 is not installed.
+    const { sqliteStore } = await import('../store/sqlite.ts');
     const store = sqliteStore({ file: db });
     source = storeAuditSource(store);
     close = () => store.close();

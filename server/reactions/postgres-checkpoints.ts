@@ -1,7 +1,10 @@
-import pg from 'pg';
+import type Pg from 'pg';
 import type { WireEvent } from '../../shared/index.ts';
+import { requirePeer } from '../require-peer.ts';
 import { withAdvisoryLock } from '../store/advisory-lock.ts';
 import type { CheckpointStore, ParkedEvents, ParkedInput } from './checkpoint-store.ts';
+
+const pg = requirePeer<typeof Pg>('pg', 'weft/server/postgres');
 
 export interface PostgresCheckpointsOptions {
   readonly connectionString: string;
@@ -46,13 +49,13 @@ interface ParkedRow {
 export function postgresCheckpoints(options: PostgresCheckpointsOptions): CheckpointStore {
   const schema = options.schema ?? 'public';
   if (!/^[a-z_][a-z0-9_]{0,62}$/u.test(schema)) throw new Error(`invalid schema name ${schema}`);
-  const config: pg.ClientConfig = { connectionString: options.connectionString, options: `-c search_path=${schema}` };
+  const config: Pg.ClientConfig = { connectionString: options.connectionString, options: `-c search_path=${schema}` };
   const pool = new pg.Pool({ ...config, max: 4 });
   pool.on('error', (error) => console.error('weft: idle PostgreSQL connection failed', error));
   const ready = setUp(pool, schema);
   const leases = new LeaseHolder(config);
   let closing: Promise<void> | null = null;
-  const query = async <R extends pg.QueryResultRow>(text: string, values: unknown[] = []) => {
+  const query = async <R extends Pg.QueryResultRow>(text: string, values: unknown[] = []) => {
     await ready;
     return (await pool.query<R>(text, values)).rows;
   };
@@ -143,7 +146,7 @@ export function postgresCheckpoints(options: PostgresCheckpointsOptions): Checkp
   };
 }
 
-async function setUp(pool: pg.Pool, schema: string): Promise<void> {
+async function setUp(pool: Pg.Pool, schema: string): Promise<void> {
   await withAdvisoryLock(pool, SETUP_LOCK, async (client) => {
     await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
     await client.query(SCHEMA);
@@ -156,14 +159,14 @@ async function setUp(pool: pg.Pool, schema: string): Promise<void> {
  * released the locks), and the next `hold` opens a new one and tries again.
  */
 class LeaseHolder {
-  readonly #config: pg.ClientConfig;
+  readonly #config: Pg.ClientConfig;
   readonly #held = new Set<string>();
-  #client: Promise<pg.Client> | null = null;
+  #client: Promise<Pg.Client> | null = null;
   /** Which connection is current, so a late event of an old one does not drop the new one. */
   #generation = 0;
   #closed = false;
 
-  constructor(config: pg.ClientConfig) {
+  constructor(config: Pg.ClientConfig) {
     this.#config = config;
   }
 
@@ -188,7 +191,7 @@ class LeaseHolder {
     await client?.end().catch(() => undefined);
   }
 
-  async #connect(): Promise<pg.Client> {
+  async #connect(): Promise<Pg.Client> {
     const client = new pg.Client(this.#config);
     const generation = ++this.#generation;
     const lost = () => {

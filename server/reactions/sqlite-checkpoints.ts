@@ -1,8 +1,11 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
+import type BetterSqlite3 from 'better-sqlite3';
 import type { WireEvent } from '../../shared/index.ts';
+import { requirePeer } from '../require-peer.ts';
 import type { CheckpointStore, ParkedEvents, ParkedInput } from './checkpoint-store.ts';
+
+const Database = requirePeer<typeof BetterSqlite3>('better-sqlite3', 'weft/server/sqlite');
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS reaction_checkpoints (reaction TEXT PRIMARY KEY, audit_id INTEGER NOT NULL) WITHOUT ROWID;

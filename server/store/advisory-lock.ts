@@ -1,4 +1,4 @@
-import type pg from 'pg';
+import type Pg from 'pg';
 
 /**
  * Runs `fn` on one connection of `pool` while it holds PostgreSQL's session advisory lock
@@ -6,9 +6,9 @@ import type pg from 'pg';
  * and the connection returned to the pool whatever `fn` does.
  */
 export async function withAdvisoryLock<T>(
-  pool: pg.Pool,
+  pool: Pg.Pool,
   key: number,
-  fn: (client: pg.PoolClient) => Promise<T>,
+  fn: (client: Pg.PoolClient) => Promise<T>,
 ): Promise<T> {
   const client = await pool.connect();
   try {

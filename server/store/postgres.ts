@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import pg from 'pg';
+import type Pg from 'pg';
 import type { AuditQuery, WireEvent } from '../../shared/index.ts';
+import { requirePeer } from '../require-peer.ts';
 import { withAdvisoryLock } from './advisory-lock.ts';
 import {
   type ClientLookup,
@@ -13,6 +14,8 @@ import {
 } from './port.ts';
 import { MIGRATIONS } from './postgres-schema.ts';
 import { type AuditRow, type ResultRow, toAudit, toResult } from './stored-rows.ts';
+
+const pg = requirePeer<typeof Pg>('pg', 'weft/server/postgres');
 
 /**
  * Invariants: one commit is one transaction. It locks every scope's head row it touches
@@ -57,7 +60,7 @@ export async function postgresStore(options: PostgresStoreOptions): Promise<Post
   const schema = options.schema ?? 'public';
   if (!/^[a-z_][a-z0-9_]{0,62}$/u.test(schema)) throw new Error(`invalid schema name ${schema}`);
   const channel = options.channel ?? (schema === 'public' ? 'weft_events' : `weft_events_${schema}`);
-  const config: pg.ClientConfig = { connectionString: options.connectionString, options: `-c search_path=${schema}` };
+  const config: Pg.ClientConfig = { connectionString: options.connectionString, options: `-c search_path=${schema}` };
   const pool = new pg.Pool({ ...config, max: options.maxConnections ?? 10 });
   pool.on('error', (error) => console.error('weft: idle PostgreSQL connection failed', error));
   const schemaVersion = await migrate(pool, schema);
@@ -65,7 +68,7 @@ export async function postgresStore(options: PostgresStoreOptions): Promise<Post
   const origin = randomUUID();
   const notifier = new Notifier(config, channel, origin);
 
-  const query = async <R extends pg.QueryResultRow>(name: string, text: string, values: unknown[]) =>
+  const query = async <R extends Pg.QueryResultRow>(name: string, text: string, values: unknown[]) =>
     (await pool.query<R>({ name, text, values })).rows;
 
   return {
@@ -176,7 +179,7 @@ export async function postgresStore(options: PostgresStoreOptions): Promise<Post
  * each scope's head, the function locks the heads and client rows, checks them against what the
  * pipeline read, and writes everything; the heads it locked give the events their seqs.
  */
-async function commitIn(pool: pg.Pool, request: CommitRequest, channel: string, origin: string): Promise<CommitResult> {
+async function commitIn(pool: Pg.Pool, request: CommitRequest, channel: string, origin: string): Promise<CommitResult> {
   const scopes = [...new Set([...request.expectedHeads.keys(), ...request.outcomes.map((o) => o.scope)])].sort();
   const added = new Map<string, number>();
   const ev = {
@@ -287,7 +290,7 @@ function translate(error: unknown): unknown {
   return error;
 }
 
-async function migrate(pool: pg.Pool, schema: string): Promise<number> {
+async function migrate(pool: Pg.Pool, schema: string): Promise<number> {
   // Nodes starting together take turns; the second finds the work done.
   return withAdvisoryLock(pool, MIGRATION_LOCK, async (client) => {
     await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
@@ -321,15 +324,15 @@ async function migrate(pool: pg.Pool, schema: string): Promise<number> {
  * survive because they fill any gap from the store at the next event of the scope.
  */
 class Notifier {
-  readonly #config: pg.ClientConfig;
+  readonly #config: Pg.ClientConfig;
   readonly #channel: string;
   readonly #listeners = new Set<AppendListener>();
-  #client: Promise<pg.Client> | null = null;
+  #client: Promise<Pg.Client> | null = null;
   #closed = false;
 
   readonly #origin: string;
 
-  constructor(config: pg.ClientConfig, channel: string, origin: string) {
+  constructor(config: Pg.ClientConfig, channel: string, origin: string) {
     this.#config = config;
     this.#channel = channel;
     this.#origin = origin;
@@ -347,7 +350,7 @@ class Notifier {
     await client?.end().catch(() => undefined);
   }
 
-  async #connect(): Promise<pg.Client> {
+  async #connect(): Promise<Pg.Client> {
     const client = new pg.Client(this.#config);
     client.on('notification', (message) => {
       if (message.channel !== this.#channel || !message.payload) return;

@@ -1,7 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
+import type BetterSqlite3 from 'better-sqlite3';
 import type { AuditQuery, WireEvent } from '../../shared/index.ts';
+import { requirePeer } from '../require-peer.ts';
 import {
   type ClientLookup,
   type CommitRequest,
@@ -12,6 +13,8 @@ import {
   type StoredResult,
 } from './port.ts';
 import { type AuditRow, type ResultRow, toAudit, toResult } from './stored-rows.ts';
+
+const Database = requirePeer<typeof BetterSqlite3>('better-sqlite3', 'weft/server/sqlite');
 
 const SCHEMA_V1 = `
 CREATE TABLE IF NOT EXISTS events (scope TEXT NOT NULL, seq INTEGER NOT NULL, type TEXT NOT NULL, data TEXT NOT NULL,
@@ -39,12 +42,18 @@ export interface SqliteEventStore extends EventStore {
   pragmas(): { journalMode: string; synchronous: number };
 }
 
+/** Where the SQLite store keeps its data. */
+export interface SqliteStoreOptions {
+  /** The database file (its folder is created), or `':memory:'`. */
+  readonly file: string;
+}
+
 /**
  * The embedded default store: one SQLite file (or `:memory:`) through better-sqlite3, in WAL
  * mode with `synchronous=FULL`, so a resolved `commit` survives power loss. Each commit is one
  * IMMEDIATE transaction over prepared statements.
  */
-export function sqliteStore(options: { file: string }): SqliteEventStore {
+export function sqliteStore(options: SqliteStoreOptions): SqliteEventStore {
   if (options.file !== ':memory:') mkdirSync(path.dirname(path.resolve(options.file)), { recursive: true });
   const db = new Database(options.file);
   db.pragma('journal_mode = WAL');

@@ -11,7 +11,10 @@ import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { kanban } from '../../demo/app.ts';
 import { demoAuth } from '../../demo/auth.ts';
-import { createServer, FAULT_POINTS, type FaultPoint, postgresStore, sqliteStore } from '../../server/index.ts';
+import { createServer } from '../../server/index.ts';
+import { postgresStore } from '../../server/postgres.ts';
+import { sqliteStore } from '../../server/sqlite.ts';
+import { FAULT_POINTS, type FaultPoint } from '../../testing/index.ts';
 
 const [where, port = '0'] = process.argv.slice(2);
 if (!where) throw new Error('usage: fault-server.ts <sqlite-file | postgres-url> [port]');

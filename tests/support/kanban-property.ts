@@ -1,6 +1,6 @@
 import fc from 'fast-check';
-import type { Engine, MemoryTransport } from '../../client/index.ts';
 import { boardScope, type KanbanApp } from '../../demo/app.ts';
+import type { Engine, MemoryTransport } from '../../testing/index.ts';
 
 /**
  * What the in-process kanban property tests share (F11 convergence, V05 rebuild equivalence):

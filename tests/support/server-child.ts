@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { FaultPoint } from '../../server/index.ts';
+import type { FaultPoint } from '../../testing/index.ts';
 
 const FAULT_SERVER = fileURLToPath(new URL('./fault-server.ts', import.meta.url));
 

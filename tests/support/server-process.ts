@@ -5,7 +5,8 @@ import path from 'node:path';
 import { serve } from '@hono/node-server';
 import { kanban } from '../../demo/app.ts';
 import { demoAuth } from '../../demo/auth.ts';
-import { createServer, type EventStore, type ServerOptions, sqliteStore } from '../../server/index.ts';
+import { createServer, type EventStore, type ServerOptions } from '../../server/index.ts';
+import { sqliteStore } from '../../server/sqlite.ts';
 
 export const ADMIN_TOKEN = 'test-admin-token';
 

@@ -1,4 +1,3 @@
-import type { SyncOptions } from '../../client/index.ts';
 import {
   CALM,
   checkClientConverged,
@@ -14,7 +13,9 @@ import {
 } from '../../client/testing/sim/index.ts';
 import { boardScope, type KanbanApp, kanban } from '../../demo/app.ts';
 import { demoAuth } from '../../demo/auth.ts';
-import { createServer, sqliteStore } from '../../server/index.ts';
+import { createServer } from '../../server/index.ts';
+import { sqliteStore } from '../../server/sqlite.ts';
+import type { SyncOptions } from '../../testing/index.ts';
 
 /** The kanban workload the simulator tests share: one board, three columns, a few cards. */
 export const SCOPE = boardScope('b');

@@ -7,8 +7,8 @@
  * and no server cost: SSE parsing, schema checks, apply, rebase, live queries and storage.
  */
 import * as Comlink from 'comlink';
-import { dexieStorage, Engine, MemoryTransport } from '../../../client/index.ts';
 import { kanban } from '../../../demo/app.ts';
+import { dexieStorage, Engine, MemoryTransport } from '../../../testing/index.ts';
 import { cardsAt, historyCard, historyEvent } from './history.ts';
 
 type KanbanEngine = Engine<typeof kanban>;

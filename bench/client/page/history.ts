@@ -6,9 +6,10 @@
  * server of the engine worker serves the same history, so whatever a client pulls continues
  * what it holds.
  */
-import { type ClientStorage, dexieStorage, type RowWrite } from '../../../client/index.ts';
+
 import { kanban } from '../../../demo/app.ts';
 import type { Row, WireEvent } from '../../../shared/index.ts';
+import { type ClientStorage, dexieStorage, type RowWrite } from '../../../testing/index.ts';
 
 export const HISTORY_COLUMNS = 100;
 export const EVENTS_PER_CARD = 10;

@@ -6,8 +6,9 @@
 import * as Comlink from 'comlink';
 import { createStore, set } from 'idb-keyval';
 import { Replicache, TEST_LICENSE_KEY, type WriteTransaction } from 'replicache';
-import { createClient, dexieStorage, type WeftClient } from '../../../client/index.ts';
+import { createClient, type WeftClient } from '../../../client/index.ts';
 import { kanban } from '../../../demo/app.ts';
+import { dexieStorage } from '../../../testing/index.ts';
 import { progress } from '../../report.ts';
 import type { EngineWorkerApi } from './engine-worker.ts';
 import type { FloorWorkerApi } from './floor-worker.ts';

@@ -49,7 +49,10 @@ export class Simulation<A extends AnyApp = AnyApp> {
   #steps = 0;
   #inflight = 0;
 
-  constructor(readonly options: SimulationOptions<A>) {
+  readonly options: SimulationOptions<A>;
+
+  constructor(options: SimulationOptions<A>) {
+    this.options = options;
     this.seed = options.seed;
     this.rng = new Prng(options.seed);
     this.#keepLog = options.keepLog ?? true;

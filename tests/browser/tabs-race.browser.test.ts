@@ -7,7 +7,7 @@ import {
   type TabsWindow,
   tabsHarnessForFile,
   waitForClient,
-} from './testing/browser/tabs-harness.ts';
+} from './harness/tabs-harness.ts';
 
 /**
  * Tabs dying at random moments, in real Chromium (TEST-PLAN F07 tab-close-race and S05

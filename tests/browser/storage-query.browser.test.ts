@@ -6,9 +6,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 // The browser project has no setup file: this sets and prints the run's seed (FC_SEED replays it).
-import '../tests/support/fast-check-seed.ts';
-import { browserHarnessForFile } from './testing/browser/browser-harness.ts';
-import type { QueryPage } from './testing/browser/query-main.ts';
+import '../support/fast-check-seed.ts';
+import { browserHarnessForFile } from './harness/browser-harness.ts';
+import type { QueryPage } from './harness/query-main.ts';
 
 const harness = browserHarnessForFile('weft-query-browser-');
 

@@ -2,8 +2,8 @@ import { mkdtempSync } from 'node:fs';
 import path from 'node:path';
 import { type BrowserContext, chromium } from 'playwright-core';
 import { afterAll, beforeAll } from 'vitest';
-import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../../tests/support/chromium.ts';
-import { type RunningServer, startServer, tempDir } from '../../../tests/support/server-process.ts';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../support/chromium.ts';
+import { type RunningServer, startServer, tempDir } from '../../support/server-process.ts';
 import { servePage } from './serve-page.ts';
 
 /**

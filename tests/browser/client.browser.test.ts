@@ -2,12 +2,11 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-// biome-ignore lint/style/noRestrictedImports: an end-to-end test against the real kanban server
-import type { kanban } from '../demo/app.ts';
-import type { AuditResponse, PullResponse } from '../shared/index.ts';
-import { api } from '../tests/support/http.ts';
-import type { WeftClient } from './create-client.ts';
-import { browserHarnessForFile } from './testing/browser/browser-harness.ts';
+import type { WeftClient } from '../../client/create-client.ts';
+import type { kanban } from '../../demo/app.ts';
+import type { AuditResponse, PullResponse } from '../../shared/index.ts';
+import { api } from '../support/http.ts';
+import { browserHarnessForFile } from './harness/browser-harness.ts';
 
 /** The test page's globals: its client, and what a test's callbacks collected. */
 type W = Window & { weft: WeftClient<typeof kanban>; seen: string[][]; rejected: string[] };

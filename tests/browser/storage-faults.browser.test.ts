@@ -5,12 +5,11 @@
 import path from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-// biome-ignore lint/style/noRestrictedImports: an end-to-end test against the real kanban server
-import type { kanban } from '../demo/app.ts';
-import type { AuditResponse, PullResponse } from '../shared/index.ts';
-import { api } from '../tests/support/http.ts';
-import type { WeftClient } from './create-client.ts';
-import { browserHarnessForFile } from './testing/browser/browser-harness.ts';
+import type { WeftClient } from '../../client/create-client.ts';
+import type { kanban } from '../../demo/app.ts';
+import type { AuditResponse, PullResponse } from '../../shared/index.ts';
+import { api } from '../support/http.ts';
+import { browserHarnessForFile } from './harness/browser-harness.ts';
 
 type W = Window & { weft: WeftClient<typeof kanban> };
 

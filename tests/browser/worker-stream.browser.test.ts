@@ -1,9 +1,8 @@
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-// biome-ignore lint/style/noRestrictedImports: an end-to-end test against the real kanban server
-import type { kanban } from '../demo/app.ts';
-import type { WeftClient } from './create-client.ts';
-import { browserHarnessForFile } from './testing/browser/browser-harness.ts';
+import type { WeftClient } from '../../client/create-client.ts';
+import type { kanban } from '../../demo/app.ts';
+import { browserHarnessForFile } from './harness/browser-harness.ts';
 
 /**
  * The page ↔ worker stream (worker-stream.ts) batches commands and their answers; these check

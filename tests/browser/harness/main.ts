@@ -2,9 +2,9 @@
  * The page the real-Chromium tests drive: one kanban client in a module worker, exposed as
  * `window.weft` (as the demo does). `?db=&user=&board=` pick the database, user and board.
  */
-// biome-ignore lint/style/noRestrictedImports: a test fixture; the real server under test runs the kanban app
+
+import { createClient, type WeftClient } from '../../../client/index.ts';
 import { kanban } from '../../../demo/app.ts';
-import { createClient, type WeftClient } from '../../index.ts';
 
 const params = new URLSearchParams(location.search);
 const board = params.get('board') ?? 'b1';

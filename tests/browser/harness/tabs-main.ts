@@ -6,9 +6,10 @@
  * wait again); `&observer=1`
  * opens no client and samples the Web Locks of `db` instead.
  */
-// biome-ignore lint/style/noRestrictedImports: a test fixture; the real server under test runs the kanban app
+
+import { createClient, type WeftClient } from '../../../client/index.ts';
+import { createInlineClient } from '../../../client/worker-entry.ts';
 import { kanban } from '../../../demo/app.ts';
-import { createClient, type WeftClient } from '../../index.ts';
 
 export interface TabsPage {
   weft?: WeftClient<typeof kanban>;
@@ -48,15 +49,18 @@ if (params.get('observer') === '1') {
     sessionStorage.setItem('weft-barrier', barrier);
   }
   const board = params.get('board') ?? 'b1';
-  page.weft = await createClient(kanban, {
+  const options = {
     url: location.origin, // the test's Vite server proxies /v1 to the weft server
     scopes: [`board:${board}`],
     auth: `demo:${params.get('user') ?? 'alice'}`,
     dbName: db,
-    // `&inline=1`: the engine runs on this thread, so freezing the page freezes it too.
-    ...(params.get('inline') === '1'
-      ? {}
-      : {
+  };
+  // `&inline=1`: the engine runs on this thread, so freezing the page freezes it too.
+  page.weft =
+    params.get('inline') === '1'
+      ? await createInlineClient(kanban, options)
+      : await createClient(kanban, {
+          ...options,
           worker: () => {
             const worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });
             worker.addEventListener('error', (event) => {
@@ -65,8 +69,7 @@ if (params.get('observer') === '1') {
             });
             return worker;
           },
-        }),
-  });
+        });
   page.weft.onStatus((now) => {
     status.textContent = JSON.stringify(now);
   });

@@ -7,7 +7,7 @@ import {
   type TabsWindow,
   tabsHarnessForFile,
   waitForClient,
-} from './testing/browser/tabs-harness.ts';
+} from './harness/tabs-harness.ts';
 
 /**
  * TEST-PLAN S05 multi-tab-leader-election, in real Chromium: 2–5 tabs of one client start

@@ -1,6 +1,6 @@
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { type TabsWindow, tabsHarnessForFile } from './testing/browser/tabs-harness.ts';
+import { type TabsWindow, tabsHarnessForFile } from './harness/tabs-harness.ts';
 
 /**
  * The tab protocol against bad neighbours and odd lifecycles, in real Chromium: malformed

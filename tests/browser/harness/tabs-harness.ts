@@ -1,10 +1,9 @@
 import type { BrowserContext, Page } from 'playwright-core';
 import { expect } from 'vitest';
-// biome-ignore lint/style/noRestrictedImports: an end-to-end test against the real kanban server
+import type { WeftClient } from '../../../client/create-client.ts';
 import type { kanban } from '../../../demo/app.ts';
 import type { AuditResponse, PullResponse, WireEvent } from '../../../shared/index.ts';
-import { api } from '../../../tests/support/http.ts';
-import type { WeftClient } from '../../create-client.ts';
+import { api } from '../../support/http.ts';
 import { harnessForFile, startBrowserHarness } from './browser-harness.ts';
 import type { TabsPage } from './tabs-main.ts';
 
