@@ -6,6 +6,7 @@ import { benchBundle } from './bundle.ts';
 import { benchClient } from './client/browser.ts';
 import { benchLive } from './live.ts';
 import { benchPostgres } from './postgres.ts';
+import { benchQueries } from './queries.ts';
 import { environment } from './report.ts';
 import { benchServerPush } from './server-push.ts';
 import { benchText } from './text.ts';
@@ -13,10 +14,10 @@ import { benchText } from './text.ts';
 /**
  * `npm run bench`: every benchmark, each beside its floor measured in the same run, every figure
  * repeated (`--runs`, default 3) and reported as the median with its range. The full run writes
- * BENCHMARKS.md; `npm run bench -- --only growth` (or `bundle,server,live,client,growth,postgres,text`, comma
- * separated) runs some parts and only prints their tables (growth also writes docs/growth.svg).
+ * BENCHMARKS.md; `npm run bench -- --only growth` (or `bundle,server,live,queries,client,growth,postgres,text`,
+ * comma separated) runs some parts and only prints their tables (growth also writes docs/growth.svg).
  */
-const PARTS = ['bundle', 'server', 'live', 'client', 'growth', 'postgres', 'text'] as const;
+const PARTS = ['bundle', 'server', 'live', 'queries', 'client', 'growth', 'postgres', 'text'] as const;
 type Part = (typeof PARTS)[number];
 
 const { values } = parseArgs({ options: { only: { type: 'string' }, runs: { type: 'string', default: '3' } } });
@@ -43,6 +44,11 @@ if (wanted('live')) {
   console.log('bench: live stream, commit → subscriber (1 / 100 / 1,000) and the SSE echo floor ...');
   sections.push(await benchLive(runs));
   console.log(`bench: [${elapsed()}] live done`);
+}
+if (wanted('queries')) {
+  console.log('bench: queries: ctx.last, live query by diff, push into a full column ...');
+  sections.push(await benchQueries(runs));
+  console.log(`bench: [${elapsed()}] queries done`);
 }
 if (wanted('client') || wanted('growth')) {
   console.log('bench: client (headless Chromium) ...');

@@ -1,4 +1,4 @@
-import type { Row } from '../shared/index.ts';
+import type { Row, TableDefs } from '../shared/index.ts';
 import type { Accepted, Backend, ClientStatus } from './backend.ts';
 import type { RejectedRecord } from './client-storage.ts';
 import { ClosedError } from './closed-error.ts';
@@ -16,6 +16,8 @@ export interface SwitchHost {
   leading(): boolean;
   /** What unscoped queries read: the tab's own scopes when the engine syncs others too, else null. */
   readScopes(): ReadonlyArray<string> | null;
+  /** The app's tables, for merging the scopes of a query in index order. */
+  tables(): TableDefs;
 }
 
 /**
@@ -64,7 +66,7 @@ export class BackendSwitch {
   }
 
   query(query: Query): Promise<Row[]> {
-    return this.call((backend) => scopedQuery(backend, query, this.#host.readScopes()));
+    return this.call((backend) => scopedQuery(backend, query, this.#host.readScopes(), this.#host.tables()));
   }
 
   /** Calls `callback` with the rows now (once a backend answers), then after each change of them. */
@@ -178,7 +180,7 @@ export class BackendSwitch {
 
   #attach(sub: LocalSubscription, backend: Backend): void {
     sub.detach?.();
-    sub.detach = scopedSubscribe(backend, sub.query, this.#host.readScopes(), (rows) => {
+    sub.detach = scopedSubscribe(backend, sub.query, this.#host.readScopes(), this.#host.tables(), (rows) => {
       if (!this.#subs.has(sub) || this.#backend !== backend) return;
       if (sub.rows !== null && sameRows(sub.rows, rows)) return; // the new leader's first answer, unchanged
       sub.rows = rows;

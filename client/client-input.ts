@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import { type AnyApp, validateSchema } from '../shared/index.ts';
+import { type AnyApp, planQuery, QueryError, validateSchema } from '../shared/index.ts';
 import type { Query } from './query.ts';
 
 /** A call of the client API with bad input (an unknown table, a malformed query). */
@@ -30,8 +30,23 @@ export function clientInput(app: AnyApp): ClientInput {
     table: v.picklist(tables, `table must be one of ${tables.join(', ')}`),
     where: v.optional(v.record(v.string(), v.unknown())),
     scope: v.optional(v.string()),
-    orderBy: v.optional(v.union([Field, v.strictObject({ field: Field, direction: v.picklist(['asc', 'desc']) })])),
+    index: v.optional(v.array(Field)),
+    range: v.optional(
+      v.strictObject({
+        gt: v.optional(v.unknown()),
+        gte: v.optional(v.unknown()),
+        lt: v.optional(v.unknown()),
+        lte: v.optional(v.unknown()),
+      }),
+    ),
+    orderBy: v.optional(
+      v.union([
+        Field,
+        v.strictObject({ field: v.optional(Field), direction: v.optional(v.picklist(['asc', 'desc'])) }),
+      ]),
+    ),
     limit: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0))),
+    after: v.optional(v.record(v.string(), v.unknown())),
   });
   const NameSchema = v.picklist(commands, `the command must be one of ${commands.join(', ')}`);
 
@@ -53,6 +68,12 @@ export function clientInput(app: AnyApp): ClientInput {
     query(query) {
       const parsed = v.safeParse(QuerySchema, query);
       if (!parsed.success) throw new InvalidInputError(`weft: bad query: ${v.summarize(parsed.issues)}`);
+      try {
+        planQuery(app.tables, parsed.output.table, query as Query);
+      } catch (error) {
+        if (error instanceof QueryError) throw new InvalidInputError(`weft: bad query: ${error.message}`);
+        throw error;
+      }
       return query as Query;
     },
   };

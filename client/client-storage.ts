@@ -1,4 +1,4 @@
-import type { Row, WireEvent } from '../shared/index.ts';
+import type { Row, TableQuery, WireEvent } from '../shared/index.ts';
 
 /**
  * The client's storage port: what the engine keeps durable. Adapters: `dexieStorage`
@@ -23,6 +23,12 @@ export interface ClientStorage {
    * on one of its fields narrows the read, so it never scans other tables or scopes.
    */
   readRows(table: string, scope: string, where?: Readonly<Record<string, unknown>>): Promise<Row[]>;
+  /**
+   * The confirmed rows of one table in one scope that `query` reads, in its index order: the
+   * query model of `TableQuery`, served by the declared index (natively in IndexedDB). Throws a
+   * `QueryError` when no declared index serves it.
+   */
+  queryRows(table: string, scope: string, query?: TableQuery): Promise<Row[]>;
   /**
    * Every stored confirmed event of one scope, in seq order: what a projection rebuild replays.
    * It may start after seq 1 when the scope was bootstrapped from a snapshot.

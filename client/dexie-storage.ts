@@ -1,5 +1,16 @@
-import { Dexie, type Table } from 'dexie';
-import { canonicalJson, compareKeys, type Row, type TableDefs, type WireEvent } from '../shared/index.ts';
+import { cmp, Dexie, type Table } from 'dexie';
+import {
+  canonicalJson,
+  compareKeys,
+  matches,
+  planFind,
+  planQuery,
+  type QueryPlan,
+  type Row,
+  type TableDefs,
+  type TableQuery,
+  type WireEvent,
+} from '../shared/index.ts';
 import {
   type ClientStorage,
   CONFIRMED_RECORDS_KEPT,
@@ -11,6 +22,7 @@ import {
   type StorageCommit,
   type StoredState,
 } from './client-storage.ts';
+import { type IndexKey, indexKeys, planRange } from './index-keys.ts';
 import { isConnectionLost } from './storage-error.ts';
 
 export interface DexieStorageOptions {
@@ -37,9 +49,9 @@ export interface DexieStorageOptions {
  * such a database moves nothing.
  *
  * Projection rows share one `rows` store keyed by `[table+scope+key]`. Each row carries `ix`,
- * one string per declared index (`canonicalJson([table, scope, field, value])`), under a
- * multi-entry index: any JSON value can be looked up, and a read by index touches only
- * matching rows.
+ * one array key per ordered index of its table (`index-keys.ts`), under a multi-entry index:
+ * IndexedDB keeps every declared (compound) index in order natively, and a query is one key
+ * range read forwards or backwards with a limit, touching only the rows it returns.
  *
  * @example
  * const storage = dexieStorage({ name: 'weft:kanban', tables: kanban.tables });
@@ -60,7 +72,7 @@ interface StoredRow {
   readonly scope: string;
   readonly key: string;
   readonly row: Row;
-  readonly ix: string[];
+  readonly ix: IndexKey[];
 }
 
 /** Consecutive confirmed events of one scope, written by one commit; `seq` is the first one's. */
@@ -148,24 +160,24 @@ class DexieStorage implements ClientStorage {
   }
 
   async readRows(table: string, scope: string, where: Readonly<Record<string, unknown>> = {}): Promise<Row[]> {
-    const fields = Object.keys(where);
-    const indexed = fields.find((field) => this.#tables[table]?.indexes.includes(field));
-    const stored =
-      indexed === undefined
-        ? await this.#db.rows
-            .where('[table+scope+key]')
-            .between([table, scope, Dexie.minKey], [table, scope, Dexie.maxKey])
-            .toArray()
-        : await this.#db.rows
-            .where('ix')
-            .equals(indexEntry(table, scope, indexed, where[indexed]))
-            .toArray();
-    const rows = stored.map((stored) => stored.row).filter((row) => fields.every((f) => row[f] === where[f]));
-    const keyField = this.#tables[table]?.key ?? '';
-    // A multi-entry index returns rows in index order; the port promises key order.
-    return indexed === undefined
-      ? rows
-      : rows.sort((a, b) => compareKeys(a[keyField] as string, b[keyField] as string));
+    const { plan, residual, keyOrder } = planFind(this.#tables, table, where);
+    const rows = (await this.#scan(plan, scope)).filter((row) => matches(row, where, residual));
+    const keyField = plan.key;
+    return keyOrder ? rows : rows.sort((a, b) => compareKeys(a[keyField] as string, b[keyField] as string));
+  }
+
+  async queryRows(table: string, scope: string, query?: TableQuery): Promise<Row[]> {
+    return this.#scan(planQuery(this.#tables, table, query), scope);
+  }
+
+  /** One key range of the `ix` index, in the plan's direction, up to its limit. */
+  async #scan(plan: QueryPlan, scope: string): Promise<Row[]> {
+    const range = planRange(plan, scope, cmp);
+    if (range === null || plan.limit === 0) return [];
+    let found = this.#db.rows.where('ix').between(range.lower, range.upper, !range.lowerOpen, !range.upperOpen);
+    if (plan.direction === 'desc') found = found.reverse();
+    if (plan.limit !== undefined) found = found.limit(plan.limit);
+    return (await this.#reconnecting(() => found.toArray())).map((stored) => stored.row);
   }
 
   async readEvents(scope: string): Promise<WireEvent[]> {
@@ -334,9 +346,12 @@ class DexieStorage implements ClientStorage {
     }
   }
 
-  /** Rewrites every row's index entries when the app declared other indexes than last time. */
+  /** Rewrites every row's index entries when the app declared other indexes (or entries changed form) since last time. */
   async #reindexIfChanged(): Promise<void> {
-    const declared = canonicalJson(Object.entries(this.#tables).map(([name, def]) => [name, def.indexes]));
+    const declared = canonicalJson([
+      INDEX_FORMAT,
+      Object.entries(this.#tables).map(([name, def]) => [name, def.key, def.indexes]),
+    ]);
     const stored = (await this.#db.meta.get('indexes'))?.value;
     if (stored === declared) return;
     await this.#db.rows.toCollection().modify((stored: { -readonly [K in keyof StoredRow]: StoredRow[K] }) => {
@@ -345,22 +360,17 @@ class DexieStorage implements ClientStorage {
     await this.#db.meta.put({ key: 'indexes', value: declared });
   }
 
-  #indexEntries(table: string, scope: string, row: Row): string[] {
-    return (this.#tables[table]?.indexes ?? []).map((field) => indexEntry(table, scope, field, row[field]));
+  #indexEntries(table: string, scope: string, row: Row): IndexKey[] {
+    return indexKeys(this.#tables, table, scope, row);
   }
 }
+
+/** The form of the `ix` entries; a change rewrites them on open (version 1 kept one string per single-field index). */
+const INDEX_FORMAT = 'ordered-2';
 
 /** Scope meta lives in `meta`, beside the client id: no schema change was needed for it. */
 function scopeMetaKey(scope: string): string {
   return `scope:${scope}`;
-}
-
-function indexEntry(table: string, scope: string, field: string, value: unknown): string {
-  // For a primitive, canonicalJson is JSON.stringify: skip its per-element recursion (this
-  // runs once per index per row written).
-  return typeof value === 'object' && value !== null
-    ? canonicalJson([table, scope, field, value])
-    : JSON.stringify([table, scope, field, value ?? null]);
 }
 
 type StoreName = 'eventChunks' | 'rows' | 'cursors' | 'outbox' | 'meta' | 'settled';

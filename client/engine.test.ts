@@ -142,6 +142,10 @@ describe('Engine: queries', () => {
     expect(engine.query({ table: 'items', where: { done: true } })).toEqual([item('c', 'y', true)]);
     expect(engine.query({ table: 'items', scope: 'list:b' })).toEqual([]);
     expect(() => engine.query({ table: 'nope' as 'items' })).toThrow(/unknown table/u);
+    // An order no declared index keeps is refused, naming the index to declare, rather than sorted by a scan.
+    expect(() => engine.query({ table: 'items', where: { listId: 'a' }, orderBy: 'text' })).toThrow(
+      "declare indexes: [['listId', 'text']]",
+    );
   });
 
   it('calls subscribers at once, after each change, and never for an unchanged result', async () => {
@@ -161,6 +165,50 @@ describe('Engine: queries', () => {
     await until(() => engine.status().pending === 0, 'confirmed');
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect(seen).toEqual([[], ['i1', 'i2'], ['i1']]);
+  });
+});
+
+describe('Engine: live queries', () => {
+  it('keeps live results equal to a re-run through local commands, other clients’ events and rebases', async () => {
+    const server = fakeServer();
+    const ann = await client(server);
+    const bob = await client(server);
+    const queries = [
+      { table: 'items', orderBy: 'text', limit: 2 },
+      { table: 'items', orderBy: { field: 'text', direction: 'desc' }, limit: 1 },
+      { table: 'items', where: { done: false }, limit: 2 },
+      { table: 'items', where: { listId: 'a' } },
+    ] as const;
+    const latest: unknown[][] = queries.map(() => []);
+    queries.forEach((query, i) => {
+      bob.engine.subscribe(query, (rows) => {
+        latest[i] = rows;
+      });
+    });
+    const same = async (when: string) => {
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      queries.forEach((query, i) => {
+        expect(latest[i], `${when}: ${JSON.stringify(query)}`).toEqual(bob.engine.query(query));
+      });
+    };
+    await ann.engine.execute('add', { listId: 'a', itemId: 'a1', text: 'm' }).confirmed;
+    await until(() => bob.engine.query({ table: 'items' }).length === 1, 'bob sees a1');
+    await same('after another client’s event');
+    bob.transport.goOffline();
+    bob.engine.execute('add', { listId: 'a', itemId: 'b1', text: 'c' });
+    bob.engine.execute('rename', { listId: 'a', itemId: 'a1', text: 'z' });
+    bob.engine.execute('toggle', { listId: 'a', itemId: 'b1' });
+    // Fits locally (3 items), but not after ann's a2: rejected, it leaves no confirmed row behind.
+    const late = bob.engine.execute('add', { listId: 'a', itemId: 'b2', text: 'a' });
+    await same('after local commands');
+    await ann.engine.execute('add', { listId: 'a', itemId: 'a2', text: 'a' }).confirmed;
+    await ann.engine.execute('rename', { listId: 'a', itemId: 'a1', text: 'b' }).confirmed;
+    bob.transport.goOnline();
+    bob.engine.setOnline(true);
+    await expect(late.confirmed).rejects.toMatchObject({ code: 'LIMIT' });
+    await until(() => bob.engine.status().pending === 0, 'bob drained');
+    await until(() => bob.engine.query({ table: 'items' }).length === 3, 'bob converges');
+    await same('after the rebase, a rejection and confirmations');
   });
 });
 

@@ -3,7 +3,7 @@ import { type Clock, systemClock } from './backoff.ts';
 import type { ClientStorage, RejectedRecord } from './client-storage.ts';
 import { CommandLifecycle, type CommandState, type CommandUpdate } from './command-lifecycle.ts';
 import { argsAsJson, type Execution, type Submitted, toExecution } from './execution.ts';
-import { LiveQueries } from './live-queries.ts';
+import { type LiveDiff, LiveQueries } from './live-queries.ts';
 import { Outbox, outboxRecord, type PendingCommand, upcastRecord } from './outbox.ts';
 import { type Query, runQuery } from './query.ts';
 import { runCommand } from './rebase.ts';
@@ -98,7 +98,12 @@ export class Engine<A extends AnyApp = AnyApp> {
       random,
       ...reportStorageFailures(status, clock),
     });
-    const live = new LiveQueries((query) => this.#read(query));
+    const live = new LiveQueries({
+      tables: app.tables,
+      run: (query) => this.#read(query),
+      readerOf: (scope) => scopes.get(scope)?.overlay,
+      scopes: () => [...scopes.keys()],
+    });
     const lifecycle = new CommandLifecycle(stored.settled);
     this.#core = { app, clientId: stored.clientId, scopes, outbox, writer, lifecycle, live, status, clock };
     const reconciler = new Reconciler(this.#core);
@@ -154,7 +159,7 @@ export class Engine<A extends AnyApp = AnyApp> {
         else this.#refuse(command, error); // storage failed it: refused, its effect undone
       },
     );
-    live.invalidate(run.scope, run.tables);
+    live.changed(run.scope, run.rows);
     status.update({ pending: outbox.size });
     return { ok: true, id, seq: command.seq };
   }
@@ -167,10 +172,10 @@ export class Engine<A extends AnyApp = AnyApp> {
   /** Calls `callback` with the rows now, then each time they change; returns the unsubscribe. */
   subscribe<N extends TableName<A['tables']>>(
     query: Query<A['tables'], N>,
-    callback: (rows: RowOf<A['tables'], N>[]) => void,
+    callback: (rows: RowOf<A['tables'], N>[], diff: LiveDiff) => void,
   ): () => void {
     this.#read(query as Query); // throws now on a bad query, not later in a microtask
-    return this.#core.live.subscribe(query as Query, callback as (rows: unknown[]) => void);
+    return this.#core.live.subscribe(query as Query, callback as (rows: unknown[], diff: LiveDiff) => void);
   }
 
   status(): SyncStatus {
@@ -269,6 +274,6 @@ export class Engine<A extends AnyApp = AnyApp> {
   #read(query: Query) {
     const { app, scopes } = this.#core;
     if (!Object.hasOwn(app.tables, query.table)) throw new TypeError(`unknown table ${query.table}`);
-    return runQuery(query, [...scopes.keys()], (scope) => scopes.get(scope)?.overlay);
+    return runQuery(app.tables, query, [...scopes.keys()], (scope) => scopes.get(scope)?.overlay);
   }
 }

@@ -1,46 +1,109 @@
-import type { Row } from '../shared/index.ts';
+import {
+  compareByPlan,
+  pastCursor,
+  planMatches,
+  planQuery,
+  type QueryPlan,
+  type Row,
+  type TableDefs,
+  type TableReader,
+} from '../shared/index.ts';
 import type { Query } from './query.ts';
 import { sameRows } from './query.ts';
 import { reportError } from './report-error.ts';
 
+/** What a change did to one live result: the rows that left it and the rows that entered it. */
+export interface LiveDiff {
+  readonly removed: ReadonlyArray<Row>;
+  readonly added: ReadonlyArray<Row>;
+}
+
+/** A row a writer changed (put or deleted): live queries read its new version themselves. */
+export interface ChangedRow {
+  readonly table: string;
+  readonly key: string;
+}
+
+export interface LiveQueriesOptions {
+  readonly tables: TableDefs;
+  /** Runs a query from scratch over every scope (a subscription's first result, and any re-run). */
+  readonly run: (query: Query) => Row[];
+  /** The optimistic reader of one scope, for reading changed rows and refilling a window. */
+  readonly readerOf: (scope: string) => TableReader | undefined;
+  /** The scopes a query without `scope` reads. */
+  readonly scopes: () => ReadonlyArray<string>;
+}
+
 interface Subscription {
   readonly query: Query;
-  readonly callback: (rows: Row[]) => void;
+  readonly plan: QueryPlan;
+  readonly callback: (rows: Row[], diff: LiveDiff) => void;
   rows: Row[];
 }
 
 /**
- * Live queries. Writers report which tables of which scope they changed; once per microtask
- * the subscriptions that read one of those re-run, and their callback fires only when the
- * result differs from the last one it got. So a burst of executes costs one re-run per
- * affected query, and a confirmation that changes nothing visible costs no callback.
+ * Live queries, maintained by diff. Writers report the rows they changed (`changed`) or, when
+ * they cannot say, whole tables (`invalidate`); once per microtask each affected subscription
+ * updates. A subscription over one scope applies each changed row to its ordered window: it
+ * drops the row's old version, inserts the new one at its place by binary search when it
+ * matches, and, when a full window lost rows, refills only the missing tail from the index
+ * (`after` its last row). So a change costs O(log window + changed rows), not a re-run of the
+ * query. Whole-table invalidations, and queries merging several scopes, re-run.
+ * Invariant: after each flush, every subscription's rows equal a re-run of its query; its
+ * callback fires only when they differ from what it last got.
  */
 export class LiveQueries {
-  readonly #run: (query: Query) => Row[];
+  readonly #options: LiveQueriesOptions;
   readonly #subscriptions = new Set<Subscription>();
-  /** Table → scopes changed since the last flush. */
-  #dirty = new Map<string, Set<string>>();
+  /** Scope → table → changed keys, or `'all'` for a whole-table invalidation. */
+  #dirty = new Map<string, Map<string, Set<string> | 'all'>>();
   #scheduled = false;
 
-  constructor(run: (query: Query) => Row[]) {
-    this.#run = run;
+  constructor(options: LiveQueriesOptions) {
+    this.#options = options;
   }
 
-  /** Calls `callback` with the current rows now, then after each change of them. */
-  subscribe(query: Query, callback: (rows: Row[]) => void): () => void {
-    const subscription: Subscription = { query, callback, rows: this.#run(query) };
+  /** Calls `callback` with the current rows now, then after each change of them (with the diff). */
+  subscribe(query: Query, callback: (rows: Row[], diff: LiveDiff) => void): () => void {
+    const plan = planQuery(this.#options.tables, query.table, query);
+    const rows = this.#options.run(query);
+    const subscription: Subscription = { query, plan, callback, rows };
     this.#subscriptions.add(subscription);
-    callback(subscription.rows);
+    callback(rows, { removed: [], added: rows });
     return () => this.#subscriptions.delete(subscription);
   }
 
+  /** Whole tables of `scope` changed in ways the writer cannot list: their subscriptions re-run. */
   invalidate(scope: string, tables: Iterable<string>): void {
     if (this.#subscriptions.size === 0) return;
-    for (const table of tables) {
-      const scopes = this.#dirty.get(table);
-      if (scopes) scopes.add(scope);
-      else this.#dirty.set(table, new Set([scope]));
+    const dirty = this.#scopeDirty(scope);
+    for (const table of tables) dirty.set(table, 'all');
+    this.#schedule();
+  }
+
+  /** These rows of `scope` were put or deleted. */
+  changed(scope: string, rows: Iterable<ChangedRow>): void {
+    if (this.#subscriptions.size === 0) return;
+    const dirty = this.#scopeDirty(scope);
+    for (const { table, key } of rows) {
+      const keys = dirty.get(table);
+      if (keys === 'all') continue;
+      if (keys) keys.add(key);
+      else dirty.set(table, new Set([key]));
     }
+    this.#schedule();
+  }
+
+  #scopeDirty(scope: string): Map<string, Set<string> | 'all'> {
+    let dirty = this.#dirty.get(scope);
+    if (!dirty) {
+      dirty = new Map();
+      this.#dirty.set(scope, dirty);
+    }
+    return dirty;
+  }
+
+  #schedule(): void {
     if (this.#dirty.size === 0 || this.#scheduled) return;
     this.#scheduled = true;
     queueMicrotask(() => this.#flush());
@@ -50,18 +113,79 @@ export class LiveQueries {
     this.#scheduled = false;
     const dirty = this.#dirty;
     this.#dirty = new Map();
+    const all = this.#options.scopes();
     for (const subscription of this.#subscriptions) {
-      const scopes = dirty.get(subscription.query.table);
-      if (!scopes) continue;
-      if (subscription.query.scope !== undefined && !scopes.has(subscription.query.scope)) continue;
-      const rows = this.#run(subscription.query);
+      const { query } = subscription;
+      const scopes = query.scope === undefined ? all : [query.scope];
+      const changes = scopes.map((scope) => dirty.get(scope)?.get(query.table));
+      if (changes.every((change) => change === undefined)) continue;
+      const single = scopes.length === 1 ? changes[0] : 'all';
+      const rows =
+        single === 'all' || single === undefined
+          ? this.#options.run(query)
+          : this.#patch(subscription, scopes[0] as string, single);
       if (sameRows(rows, subscription.rows)) continue;
+      const diff = diffRows(subscription.rows, rows);
       subscription.rows = rows;
       try {
-        subscription.callback(rows);
+        subscription.callback(rows, diff);
       } catch (error) {
         reportError(error);
       }
     }
   }
+
+  /** The subscription's window with `keys` re-read from `scope`, without re-running the query. */
+  #patch({ query, plan, rows: before }: Subscription, scope: string, keys: ReadonlySet<string>): Row[] {
+    const reader = this.#options.readerOf(scope);
+    if (!reader) return [];
+    const sign = plan.direction === 'asc' ? 1 : -1;
+    const order = (a: Row, b: Row) => sign * compareByPlan(plan, a, b);
+    const rows = [...before];
+    // A full window may have rows beyond it in the index: it is exact only up to its last row.
+    const truncated = plan.limit !== undefined && rows.length >= plan.limit;
+    let removed = false;
+    const byKey = new Map<string, Row>();
+    for (const row of rows) byKey.set(row[plan.key] as string, row);
+    for (const key of keys) {
+      const old = byKey.get(key);
+      if (old === undefined) continue;
+      rows.splice(search(rows, old, order), 1);
+      removed = true;
+    }
+    for (const key of keys) {
+      const row = reader.get(query.table, key);
+      if (row === undefined || !planMatches(plan, row) || !pastCursor(plan, row)) continue;
+      const at = search(rows, row, order);
+      if (truncated && at === rows.length) continue; // past the known part: the refill finds it
+      rows.splice(at, 0, row);
+    }
+    if (plan.limit !== undefined && rows.length > plan.limit) rows.length = plan.limit;
+    if (truncated && removed && plan.limit !== undefined && rows.length < plan.limit) {
+      const last = rows.at(-1);
+      if (last === undefined) return this.#options.run(query);
+      const { table: _t, scope: _s, ...tableQuery } = query;
+      for (const row of reader.query(query.table, { ...tableQuery, after: last, limit: plan.limit - rows.length }))
+        rows.push(row);
+    }
+    return rows;
+  }
+}
+
+/** The first position whose row sorts at or after `row`. */
+function search(rows: ReadonlyArray<Row>, row: Row, order: (a: Row, b: Row) => number): number {
+  let lo = 0;
+  let hi = rows.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (order(rows[mid] as Row, row) < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function diffRows(before: ReadonlyArray<Row>, after: ReadonlyArray<Row>): LiveDiff {
+  const was = new Set(before);
+  const is = new Set(after);
+  return { removed: before.filter((row) => !is.has(row)), added: after.filter((row) => !was.has(row)) };
 }

@@ -1,4 +1,12 @@
-import { compareKeys, type Row, type TableDefs, type WireEvent } from '../shared/index.ts';
+import {
+  compareKeys,
+  planQuery,
+  type Row,
+  runPlanOn,
+  type TableDefs,
+  type TableQuery,
+  type WireEvent,
+} from '../shared/index.ts';
 import {
   type ClientStorage,
   CONFIRMED_RECORDS_KEPT,
@@ -75,6 +83,12 @@ class MemoryStorage implements ClientStorage {
       Object.entries(where).every(([field, value]) => row[field] === value),
     );
     return structuredClone(rows.sort((a, b) => compareKeys(a[keyField] as string, b[keyField] as string)));
+  }
+
+  /** The reference execution (filter, sort, slice) over the scope's rows: this adapter keeps no indexes. */
+  async queryRows(table: string, scope: string, query?: TableQuery): Promise<Row[]> {
+    const plan = planQuery(this.#tables, table, query);
+    return structuredClone(runPlanOn(plan, this.#rows.get(table)?.get(scope)?.values() ?? []));
   }
 
   async readEvents(scope: string): Promise<WireEvent[]> {

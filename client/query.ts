@@ -1,52 +1,70 @@
 import {
   canonicalJson,
+  compareByPlan,
+  planQuery,
   type Row,
   type RowOf,
   type TableDefs,
   type TableName,
+  type TableQuery,
   type TableReader,
 } from '../shared/index.ts';
 
 /**
- * A read of one projection table, as plain data (it crosses `postMessage` unchanged).
- * Without `orderBy`, rows come by scope, then by key; `where` matches fields exactly and uses
- * a declared index when one of its fields has one.
+ * A read of one projection table, as plain data (it crosses `postMessage` unchanged): a
+ * `TableQuery` (a declared index, `where` on its prefix, `range`, `orderBy`, `limit`, `after`)
+ * over one scope or every scope the client syncs. Rows come in the index's order; with
+ * `where` alone on an index of exactly those fields, that is key order. A query no declared
+ * index serves throws a `QueryError` naming the index to declare.
  *
  * @example
  * engine.query({ table: 'cards', where: { columnId: 'todo' }, orderBy: 'rank', limit: 50 });
  */
-export interface Query<T extends TableDefs = TableDefs, N extends TableName<T> = TableName<T>> {
+export interface Query<T extends TableDefs = TableDefs, N extends TableName<T> = TableName<T>>
+  extends TableQuery<RowOf<T, N>> {
   readonly table: N;
-  readonly where?: Partial<RowOf<T, N>>;
   /** One scope; all the scopes the client syncs when omitted. */
   readonly scope?: string;
-  readonly orderBy?: OrderBy<keyof RowOf<T, N> & string>;
-  readonly limit?: number;
 }
 
-export type OrderBy<F extends string = string> = F | { readonly field: F; readonly direction: 'asc' | 'desc' };
+export type { OrderBy } from '../shared/index.ts';
 
-/** Runs a query over the readers of the given scopes (a missing reader is an empty scope). */
+/**
+ * Runs a query over the readers of the given scopes (a missing reader is an empty scope). Each
+ * scope reads its own index; several scopes merge in index order (ties in scope order), then
+ * the limit applies.
+ */
 export function runQuery(
+  tables: TableDefs,
   query: Query,
   scopes: ReadonlyArray<string>,
   readerOf: (scope: string) => TableReader | undefined,
 ): Row[] {
-  const where = query.where as Readonly<Record<string, unknown>> | undefined;
-  let rows: Row[] = [];
-  for (const scope of query.scope === undefined ? scopes : [query.scope]) {
-    const found = readerOf(scope)?.find(query.table, where) ?? [];
-    if (rows.length === 0) rows = found;
-    else for (const row of found) rows.push(row);
-  }
-  if (query.orderBy !== undefined) {
-    const { field, direction } =
-      typeof query.orderBy === 'string' ? { field: query.orderBy, direction: 'asc' } : query.orderBy;
-    const sign = direction === 'desc' ? -1 : 1;
-    // Array.prototype.sort is stable: ties keep the scope-then-key order.
-    rows.sort((a, b) => sign * compareValues(a[field], b[field]));
-  }
-  return query.limit === undefined ? rows : rows.slice(0, Math.max(0, query.limit));
+  const { table, scope, ...tableQuery } = query;
+  const plan = planQuery(tables, table, tableQuery);
+  const read = scope === undefined ? scopes : [scope];
+  if (read.length === 1) return readerOf(read[0] as string)?.query(table, tableQuery) ?? [];
+  return mergeScopes(
+    tables,
+    query,
+    read.map((s) => readerOf(s)?.query(table, tableQuery) ?? []),
+    plan,
+  );
+}
+
+/** Merges per-scope results of `query` (each in index order) into one, in index order, then limits it. */
+export function mergeScopes(
+  tables: TableDefs,
+  query: Query,
+  results: ReadonlyArray<ReadonlyArray<Row>>,
+  plan = planQuery(tables, query.table, query),
+): Row[] {
+  const rows: Row[] = [];
+  for (const result of results) for (const row of result) rows.push(row);
+  const sign = plan.direction === 'asc' ? 1 : -1;
+  // Array.prototype.sort is stable: rows equal in the index (one key in two scopes) keep scope order.
+  rows.sort((a, b) => sign * compareByPlan(plan, a, b));
+  return plan.limit === undefined ? rows : rows.slice(0, plan.limit);
 }
 
 /**
@@ -75,28 +93,4 @@ function sameRow(a: Row, b: Row): boolean {
     if (canonicalJson(x) !== canonicalJson(y)) return false;
   }
   return true;
-}
-
-/** Orders JSON values: missing and null first, then booleans, numbers, strings (by code unit), then the rest. */
-function compareValues(a: unknown, b: unknown): number {
-  const ra = rank(a);
-  const rb = rank(b);
-  if (ra !== rb) return ra - rb;
-  if (typeof a === 'number' && typeof b === 'number') return a - b;
-  if (typeof a === 'string' && typeof b === 'string') return a < b ? -1 : a > b ? 1 : 0;
-  if (typeof a === 'boolean' && typeof b === 'boolean') return Number(a) - Number(b);
-  if (ra === 4) {
-    const ja = canonicalJson(a);
-    const jb = canonicalJson(b);
-    return ja < jb ? -1 : ja > jb ? 1 : 0;
-  }
-  return 0;
-}
-
-function rank(value: unknown): number {
-  if (value === undefined || value === null) return 0;
-  if (typeof value === 'boolean') return 1;
-  if (typeof value === 'number') return 2;
-  if (typeof value === 'string') return 3;
-  return 4;
 }

@@ -5,7 +5,7 @@ import {
   type EmittedEvent,
   executeCommand,
   OverlayTables,
-  type TableReader,
+  type ScanReader,
 } from '../shared/index.ts';
 
 /**
@@ -34,6 +34,8 @@ export type Run =
       readonly digest: string;
       /** The tables this run wrote. */
       readonly tables: ReadonlySet<string>;
+      /** The rows this run wrote (put or deleted), for live queries to patch. */
+      readonly rows: ReadonlyArray<{ readonly table: string; readonly key: string }>;
     }
   | { readonly ok: false; readonly scope: string | null; readonly code: string; readonly message: string };
 
@@ -67,15 +69,19 @@ export function runCommand(
     };
   }
   const tables = new Set<string>();
-  for (const change of result.writes.changes()) tables.add(change.table);
+  const rows: Array<{ table: string; key: string }> = [];
+  for (const { table, key } of result.writes.changes()) {
+    tables.add(table);
+    rows.push({ table, key });
+  }
   result.writes.commitTo(target);
-  return { ok: true, scope: result.scope, events: result.events, digest: digestEvents(result.events), tables };
+  return { ok: true, scope: result.scope, events: result.events, digest: digestEvents(result.events), tables, rows };
 }
 
 /** Re-runs `commands` (one scope's, in seq order) over `base`; returns the overlay and each run. */
 export function rebuildOverlay(
   app: AnyApp,
-  base: TableReader,
+  base: ScanReader,
   commands: ReadonlyArray<CommandRecord>,
 ): { overlay: OverlayTables; runs: Run[] } {
   const overlay = new OverlayTables(app.tables, base);
@@ -113,4 +119,11 @@ export function overlayTables(overlay: OverlayTables): Set<string> {
   return tables;
 }
 
-const EMPTY: TableReader = { get: () => undefined, find: () => [] };
+/** The rows an overlay has changes in, for telling live queries what to patch. */
+export function overlayRows(overlay: OverlayTables): Array<{ table: string; key: string }> {
+  const rows: Array<{ table: string; key: string }> = [];
+  for (const { table, key } of overlay.changes()) rows.push({ table, key });
+  return rows;
+}
+
+const EMPTY: ScanReader = { get: () => undefined, find: () => [], query: () => [], scan: () => [] };

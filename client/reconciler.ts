@@ -14,7 +14,7 @@ import type { CommandLifecycle } from './command-lifecycle.ts';
 import type { LiveQueries } from './live-queries.ts';
 import { type Outbox, outboxRecord, type PendingCommand } from './outbox.ts';
 import { takePushBatch } from './push-batch.ts';
-import { confirmedPrefix, NO_EVENTS, overlayTables, rebuildOverlay } from './rebase.ts';
+import { confirmedPrefix, NO_EVENTS, overlayRows, rebuildOverlay } from './rebase.ts';
 import { rowsOf } from './rebuild-projections.ts';
 import type { ScopeState } from './scope-state.ts';
 import { snapshotTables } from './snapshot-rows.ts';
@@ -158,7 +158,7 @@ export class Reconciler implements SyncHost {
     // Whatever the restored server has not got must be pushed again.
     for (const command of outbox.inScope(scope)) if (!ids.has(command.id)) command.answeredThrough = null;
     const removed = outbox.remove(ids);
-    this.#rebuild(state, Object.keys(app.tables));
+    this.#rebuild(state, 'all');
     const rows = rowsOf(app, scope, confirmed);
     await this.#write(
       scope,
@@ -198,7 +198,7 @@ export class Reconciler implements SyncHost {
       .inScope(scope)
       .filter((command) => command.answeredThrough !== null && command.answeredThrough <= seq);
     const removed = outbox.remove(included.map((command) => command.id));
-    this.#rebuild(state, Object.keys(app.tables));
+    this.#rebuild(state, 'all');
     await this.#write(
       scope,
       removed,
@@ -249,7 +249,7 @@ export class Reconciler implements SyncHost {
     const settled = new Set(quiet.keys());
     for (const event of result.applied) if (outbox.get(event.commandId)) settled.add(event.commandId);
     const removed = outbox.remove(settled);
-    if (rebase) this.#rebuild(state, result.tables);
+    if (rebase) this.#rebuild(state, result.writes);
     else if (removed.length > 0 && outbox.inScope(scope).length === 0) {
       // Nothing pending is left: drop the overlay's now-redundant copies of confirmed rows.
       state.overlay = new OverlayTables(app.tables, state.confirmed);
@@ -270,19 +270,24 @@ export class Reconciler implements SyncHost {
     return { gap: result.gap, written };
   }
 
-  #rebuild(state: ScopeState, changedTables: Iterable<string>): void {
+  /**
+   * Re-runs the scope's pending commands over its confirmed state. `confirmed` lists the
+   * confirmed rows that changed under them, or `'all'` when the confirmed state was replaced.
+   * Live queries learn which rows may read differently: those of the old and the new overlay,
+   * and the confirmed ones.
+   */
+  #rebuild(state: ScopeState, confirmed: ReadonlyArray<{ table: string; key: string }> | 'all'): void {
     const { app, outbox, live } = this.#core;
     const commands = outbox.inScope(state.scope);
-    const dirty = overlayTables(state.overlay);
+    const before = overlayRows(state.overlay);
     const { overlay, runs } = rebuildOverlay(app, state.confirmed, commands);
     commands.forEach((command, i) => {
       const run = runs[i];
       command.runDigest = run?.ok ? run.digest : null;
     });
     state.overlay = overlay;
-    for (const table of overlayTables(overlay)) dirty.add(table);
-    for (const table of changedTables) dirty.add(table);
-    live.invalidate(state.scope, dirty);
+    if (confirmed === 'all') live.invalidate(state.scope, Object.keys(app.tables));
+    else live.changed(state.scope, [...before, ...overlayRows(overlay), ...confirmed]);
   }
 
   #write(

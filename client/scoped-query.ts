@@ -1,18 +1,23 @@
-import type { Row } from '../shared/index.ts';
+import type { Row, TableDefs } from '../shared/index.ts';
 import type { Backend } from './backend.ts';
-import { type Query, runQuery, sameRows } from './query.ts';
+import { mergeScopes, type Query, sameRows } from './query.ts';
 
 /**
  * A tab's reads when its leader's engine syncs more scopes than the tab opened with (other
  * tabs joined with other scopes): a query without `scope` reads the tab's own scopes only, as
  * it would with an engine of its own. `scopes` null means the engine syncs no scope beyond the
  * tab's, and the query goes through unchanged. With several scopes, each is read on its own
- * and the results are merged as the engine merges scopes (scope order, then `orderBy`, `limit`).
+ * and the results are merged as the engine merges scopes (index order, ties by scope, then `limit`).
  */
-export function scopedQuery(backend: Backend, query: Query, scopes: ReadonlyArray<string> | null): Promise<Row[]> {
+export function scopedQuery(
+  backend: Backend,
+  query: Query,
+  scopes: ReadonlyArray<string> | null,
+  tables: TableDefs,
+): Promise<Row[]> {
   const parts = split(query, scopes);
   if (!parts) return backend.query(query);
-  return Promise.all(parts.map((part) => backend.query(part))).then((results) => merge(query, scopes ?? [], results));
+  return Promise.all(parts.map((part) => backend.query(part))).then((results) => merge(tables, query, results));
 }
 
 /** `subscribe` restricted the same way; calls back once every scope has answered, then on each change. */
@@ -20,6 +25,7 @@ export function scopedSubscribe(
   backend: Backend,
   query: Query,
   scopes: ReadonlyArray<string> | null,
+  tables: TableDefs,
   callback: (rows: Row[]) => void,
 ): () => void {
   const parts = split(query, scopes);
@@ -36,7 +42,7 @@ export function scopedSubscribe(
       backend.subscribe(part, (rows) => {
         results[i] = rows;
         if (results.some((result) => result === undefined)) return;
-        const merged = merge(query, scopes ?? [], results as Row[][]);
+        const merged = merge(tables, query, results as Row[][]);
         if (last !== null && sameRows(last, merged)) return;
         last = merged;
         callback(merged);
@@ -56,13 +62,8 @@ function split(query: Query, scopes: ReadonlyArray<string> | null): Query[] | nu
   return scopes.map((scope) => ({ ...unlimited, scope }));
 }
 
-function merge(query: Query, scopes: ReadonlyArray<string>, results: ReadonlyArray<Row[]>): Row[] {
-  if (scopes.length === 1) return results[0] ?? [];
-  const byScope = new Map(scopes.map((scope, i) => [scope, results[i] ?? []]));
-  const { scope: _scope, where: _where, ...rest } = query;
-  // The rows are already filtered by `where`; runQuery orders and limits them as the engine does.
-  return runQuery(rest, scopes, (scope) => ({
-    get: () => undefined,
-    find: () => [...(byScope.get(scope) ?? [])],
-  }));
+function merge(tables: TableDefs, query: Query, results: ReadonlyArray<Row[]>): Row[] {
+  if (results.length === 1) return results[0] ?? [];
+  // Each part is in index order already; merge them as the engine merges scopes, then limit.
+  return mergeScopes(tables, query, results);
 }

@@ -128,12 +128,18 @@ const RowSchema = v.record(v.string(), v.unknown());
 const Rows = v.array(RowSchema);
 const Field = v.pipe(v.string(), v.minLength(1));
 
+const Bound = v.optional(v.unknown());
 const QuerySchema = v.object({
   table: Field,
   where: v.optional(RowSchema),
   scope: v.optional(v.string()),
-  orderBy: v.optional(v.union([Field, v.object({ field: Field, direction: v.picklist(['asc', 'desc']) })])),
+  index: v.optional(v.array(Field)),
+  range: v.optional(v.object({ gt: Bound, gte: Bound, lt: Bound, lte: Bound })),
+  orderBy: v.optional(
+    v.union([Field, v.object({ field: v.optional(Field), direction: v.optional(v.picklist(['asc', 'desc'])) })]),
+  ),
   limit: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0))),
+  after: v.optional(RowSchema),
 });
 
 // Loose: a newer engine may report more status fields, which pass through to the app.

@@ -45,6 +45,7 @@ export class TabSession {
     closed: () => this.#closed,
     leading: () => this.#leading,
     readScopes: () => this.#readScopes(),
+    tables: () => this.#app.tables,
   });
   readonly #ready = deferred();
   readonly #closing = deferred();

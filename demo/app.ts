@@ -37,8 +37,15 @@ export const kanban = defineApp({
   },
   tables: {
     boards: table(Board, { key: 'boardId' }),
-    columns: table(Column, { key: 'columnId', indexes: ['boardId'] }),
-    cards: table(Card, { key: 'cardId', indexes: ['columnId', 'boardId'] }),
+    // Each board renders its columns, and each column its cards, in rank order.
+    columns: table(Column, { key: 'columnId', indexes: [['boardId', 'rank']] }),
+    cards: table(Card, {
+      key: 'cardId',
+      indexes: [
+        ['columnId', 'rank'],
+        ['boardId', 'rank'],
+      ],
+    }),
     descriptions: table(Description, { key: 'cardId' }),
   },
   projections: {
@@ -76,7 +83,7 @@ export const kanban = defineApp({
         if (!ctx.get('boards', args.boardId)) return ctx.reject('NOT_FOUND', `board ${args.boardId} does not exist`);
         if (ctx.get('columns', args.columnId))
           return ctx.reject('ALREADY_EXISTS', `column ${args.columnId} already exists`);
-        const last = byRank(ctx.find('columns', { boardId: args.boardId })).at(-1);
+        const last = ctx.last('columns', { index: ['boardId', 'rank'], where: { boardId: args.boardId } });
         ctx.emit('columnAdded', {
           boardId: args.boardId,
           columnId: args.columnId,
@@ -93,11 +100,16 @@ export const kanban = defineApp({
         const column = ctx.get('columns', args.columnId);
         if (!column) return ctx.reject('NOT_FOUND', `column ${args.columnId} does not exist`);
         if (ctx.get('cards', args.cardId)) return ctx.reject('ALREADY_EXISTS', `card ${args.cardId} already exists`);
-        const cards = byRank(ctx.find('cards', { columnId: args.columnId }));
-        if (column.wipLimit !== null && cards.length >= column.wipLimit) {
+        const inColumn = { index: ['columnId', 'rank'], where: { columnId: args.columnId } } as const;
+        // Counting stops at the limit: a full column is found without reading all its cards.
+        if (
+          column.wipLimit !== null &&
+          ctx.query('cards', { ...inColumn, limit: column.wipLimit }).length >= column.wipLimit
+        ) {
           return ctx.reject('WIP_LIMIT', `column "${column.title}" is full (${column.wipLimit} cards)`);
         }
-        ctx.emit('cardAdded', { ...args, rank: generateKeyBetween(cards.at(-1)?.rank ?? null, null) });
+        const last = ctx.last('cards', inColumn);
+        ctx.emit('cardAdded', { ...args, rank: generateKeyBetween(last?.rank ?? null, null) });
       },
     },
     moveCard: {
@@ -108,17 +120,27 @@ export const kanban = defineApp({
         if (!card) return ctx.reject('NOT_FOUND', `card ${args.cardId} does not exist`);
         const column = ctx.get('columns', args.toColumnId);
         if (!column) return ctx.reject('NOT_FOUND', `column ${args.toColumnId} does not exist`);
-        const others = byRank(ctx.find('cards', { columnId: args.toColumnId })).filter((c) => c.cardId !== card.cardId);
-        if (column.wipLimit !== null && others.length >= column.wipLimit) {
-          return ctx.reject('WIP_LIMIT', `column "${column.title}" is full (${column.wipLimit} cards)`);
+        const inColumn = { index: ['columnId', 'rank'], where: { columnId: args.toColumnId } } as const;
+        const isOther = (c: Card) => c.cardId !== card.cardId;
+        if (column.wipLimit !== null) {
+          const others = ctx.query('cards', { ...inColumn, limit: column.wipLimit + 1 }).filter(isOther);
+          if (others.length >= column.wipLimit) {
+            return ctx.reject('WIP_LIMIT', `column "${column.title}" is full (${column.wipLimit} cards)`);
+          }
         }
+        // Two rows at most: the card itself may be the neighbour it skips.
+        const before = (range?: { lt: string }) =>
+          ctx
+            .query('cards', { ...inColumn, ...(range && { range }), orderBy: { direction: 'desc' }, limit: 2 })
+            .find(isOther);
         let rank: string;
         if (args.beforeCardId === undefined) {
-          rank = generateKeyBetween(others.at(-1)?.rank ?? null, null);
+          rank = generateKeyBetween(before()?.rank ?? null, null);
         } else {
-          const at = others.findIndex((c) => c.cardId === args.beforeCardId);
-          if (at < 0) return ctx.reject('NOT_FOUND', `card ${args.beforeCardId} is not in column ${args.toColumnId}`);
-          rank = generateKeyBetween(others[at - 1]?.rank ?? null, others[at]?.rank ?? null);
+          const next = ctx.get('cards', args.beforeCardId);
+          if (!next || next.columnId !== args.toColumnId || !isOther(next))
+            return ctx.reject('NOT_FOUND', `card ${args.beforeCardId} is not in column ${args.toColumnId}`);
+          rank = generateKeyBetween(before({ lt: next.rank })?.rank ?? null, next.rank);
         }
         ctx.emit('cardMoved', { cardId: card.cardId, fromColumnId: card.columnId, toColumnId: column.columnId, rank });
       },
@@ -158,7 +180,3 @@ export const kanban = defineApp({
 });
 
 export type KanbanApp = typeof kanban;
-
-function byRank<R extends { readonly rank: string }>(rows: R[]): R[] {
-  return rows.sort((a, b) => (a.rank < b.rank ? -1 : a.rank > b.rank ? 1 : 0));
-}

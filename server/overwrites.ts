@@ -5,7 +5,7 @@ import {
   isTextValue,
   OverlayTables,
   type Row,
-  type TableReader,
+  type ScanReader,
 } from '../shared/index.ts';
 
 /** Most overwritten fields one audit record names. */
@@ -44,7 +44,7 @@ export interface Overwrite {
  */
 export function findOverwrites(
   app: AnyApp,
-  before: TableReader,
+  before: ScanReader,
   writes: OverlayTables,
   intervening: ReadonlyArray<ForeignEvent>,
 ): Overwrite[] {
@@ -65,10 +65,16 @@ export function findOverwrites(
     changed.set(rowKey(change.table, change.key), { table: change.table, key: change.key, row: probeRow, fields });
   }
   if (changed.size === 0) return [];
+  const keyOf = (table: string): string => app.tables[table]?.key ?? 'id';
 
-  const probe: TableReader = {
+  const swap = (table: string, key: string, row: Row): Row => changed.get(rowKey(table, key))?.row ?? row;
+  const probe: ScanReader = {
     get: (table, key) => changed.get(rowKey(table, key))?.row ?? before.get(table, key),
-    find: (table, where) => before.find(table, where),
+    find: (table, where) => before.find(table, where).map((row) => swap(table, String(row[keyOf(table)]), row)),
+    query: (table, query) => before.query(table, query).map((row) => swap(table, String(row[keyOf(table)]), row)),
+    *scan(plan) {
+      for (const row of before.scan(plan)) yield swap(plan.table, String(row[plan.key]), row);
+    },
   };
   const writers = new Map<string, Overwrite>();
   // One scratch overlay for all the events, in their order; after each, a marker it replaced

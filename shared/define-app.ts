@@ -1,23 +1,28 @@
+import { checkIndexes, type TableQuery } from './query-model.ts';
 import type { SchemaOutput, StandardSchemaV1 } from './standard-schema.ts';
 
 /** A projection row: plain JSON fields. */
 export type Row = Readonly<Record<string, unknown>>;
 
+/** A declared index: one field, or an ordered list of fields (a compound index). */
+export type IndexDef<F extends string = string> = F | ReadonlyArray<F>;
+
 /**
- * A projection table: rows validated by `schema`, found by the string field `key` and by the
- * declared `indexes`. Rows live per scope, so a key is unique within its scope.
+ * A projection table: rows validated by `schema`, found by the string field `key` and read in
+ * the order of its declared `indexes` (see `TableQuery`). Rows live per scope, so a key is
+ * unique within its scope.
  */
 export interface TableDef<R extends Row = Row> {
   readonly schema: StandardSchemaV1<unknown, R>;
   readonly key: keyof R & string;
-  readonly indexes: ReadonlyArray<keyof R & string>;
+  readonly indexes: ReadonlyArray<IndexDef<keyof R & string>>;
 }
 
 /** The erased shape of any `TableDef`, whatever its row type. */
 export interface AnyTableDef {
   readonly schema: StandardSchemaV1;
   readonly key: string;
-  readonly indexes: ReadonlyArray<string>;
+  readonly indexes: ReadonlyArray<IndexDef>;
 }
 
 export type EventSchemas = Readonly<Record<string, StandardSchemaV1>>;
@@ -26,10 +31,15 @@ export type RowOf<T extends TableDefs, N extends keyof T> =
   T[N]['schema'] extends StandardSchemaV1<unknown, infer R> ? (R extends Row ? R : Row) : Row;
 export type TableName<T extends TableDefs> = keyof T & string;
 
-/** Reads of projection tables within one scope. Results of `find` are sorted by key. */
+/**
+ * Reads of projection tables within one scope. `find` matches fields exactly (one of them must
+ * lead a declared index) and is sorted by key; `query` reads a declared index in its order
+ * (see `TableQuery`). Both throw a `QueryError` naming the index to declare when none serves.
+ */
 export interface TableReader<T extends TableDefs = TableDefs> {
   get<N extends TableName<T>>(table: N, key: string): RowOf<T, N> | undefined;
   find<N extends TableName<T>>(table: N, where?: Partial<RowOf<T, N>>): RowOf<T, N>[];
+  query<N extends TableName<T>>(table: N, query?: TableQuery<RowOf<T, N>>): RowOf<T, N>[];
 }
 
 /** The one write interface of projections, whatever store sits behind it. */
@@ -61,6 +71,13 @@ export interface CommandContext<E extends EventSchemas, T extends TableDefs> ext
   readonly commandId: string;
   /** An id derived from the command id, the same on every run of this command. */
   id(): string;
+  /** The first row `query` reads, in its order (O(log n) in the index). */
+  first<N extends TableName<T>>(table: N, query?: TableQuery<RowOf<T, N>>): RowOf<T, N> | undefined;
+  /**
+   * The last row `query` reads: e.g. the highest rank of a column,
+   * `ctx.last('cards', { index: ['columnId', 'rank'], where: { columnId } })`.
+   */
+  last<N extends TableName<T>>(table: N, query?: TableQuery<RowOf<T, N>>): RowOf<T, N> | undefined;
   emit<K extends keyof E & string>(type: K, data: SchemaOutput<E[K]>): void;
   /**
    * Ends the run: nothing it emitted is kept, and the command settles as rejected.
@@ -152,6 +169,7 @@ export function defineApp<
 >(spec: AppSpec<E, T, C>): App<E, T, C> {
   for (const [name, def] of Object.entries(spec.tables)) {
     if (typeof def.key !== 'string') throw new TypeError(`table ${name} needs a string key field`);
+    checkIndexes(name, def);
   }
   const version = spec.version ?? 1;
   if (!Number.isSafeInteger(version) || version < 1) throw new TypeError('an app version is an integer ≥ 1');
@@ -165,14 +183,19 @@ export function defineApp<
 }
 
 /**
- * Declares a projection table.
+ * Declares a projection table and its ordered indexes. Each index also ends with the key, so
+ * `['columnId', 'rank']` serves `where: { columnId }` ordered by rank, and `'columnId'` serves
+ * `where: { columnId }` in key order.
  *
  * @example
- * const cards = table(v.object({ cardId: v.string(), columnId: v.string() }), { key: 'cardId', indexes: ['columnId'] });
+ * const cards = table(Card, { key: 'cardId', indexes: [['columnId', 'rank'], 'boardId'] });
  */
 export function table<R extends Row>(
   schema: StandardSchemaV1<unknown, R>,
-  options: { key: keyof R & string; indexes?: ReadonlyArray<keyof R & string> },
+  options: { key: keyof R & string; indexes?: ReadonlyArray<IndexDef<keyof R & string>> },
 ): TableDef<R> {
-  return Object.freeze({ schema, key: options.key, indexes: Object.freeze([...(options.indexes ?? [])]) });
+  const indexes = (options.indexes ?? []).map((index) =>
+    typeof index === 'string' ? index : Object.freeze([...index]),
+  );
+  return Object.freeze({ schema, key: options.key, indexes: Object.freeze(indexes) });
 }

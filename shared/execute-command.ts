@@ -1,6 +1,7 @@
 import { applyEvent } from './apply-event.ts';
-import type { AnyApp, CommandContext, EventSchemas, TableDefs, TableReader } from './define-app.ts';
-import { OverlayTables } from './overlay-tables.ts';
+import type { AnyApp, CommandContext, EventSchemas, TableDefs } from './define-app.ts';
+import { OverlayTables, type ScanReader } from './overlay-tables.ts';
+import { edgeRow } from './query-model.ts';
 import { validateSchema } from './standard-schema.ts';
 
 /**
@@ -68,7 +69,7 @@ export function resolveCommand(app: AnyApp, name: string, args: unknown): Resolv
 export function executeCommand(
   app: AnyApp,
   record: CommandRecord,
-  readScope: (scope: string) => TableReader,
+  readScope: (scope: string) => ScanReader,
   resolved: ResolvedCommand = resolveCommand(app, record.name, record.args),
 ): ExecuteResult {
   if (!resolved.ok) return { ...resolved, scope: null };
@@ -84,6 +85,9 @@ export function executeCommand(
     id: () => `${record.id}.${(nextId++).toString(36)}`,
     get: (table, key) => writes.get(table, key),
     find: (table, where) => writes.find(table, where),
+    query: (table, query) => writes.query(table, query),
+    first: (table, query) => edgeRow(writes, app.tables, table, query, 'first'),
+    last: (table, query) => edgeRow(writes, app.tables, table, query, 'last'),
     emit(type, data) {
       const schema = app.events[type];
       if (!schema) throw new InvalidEvent(`${record.name} emitted the unknown event type ${type}`);

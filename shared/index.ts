@@ -4,6 +4,7 @@ export type { Brand, ClientId, CommandId, Scope, Seq } from './brand.ts';
 export { canonicalJson, digestEvents } from './canonical-json.ts';
 export type {
   AnyApp,
+  AnyTableDef,
   App,
   AppliedEvent,
   AppSpec,
@@ -14,6 +15,7 @@ export type {
   CommandName,
   CommandUpcaster,
   EventSchemas,
+  IndexDef,
   ProjectionHandlers,
   ProjectionTx,
   Row,
@@ -30,8 +32,9 @@ export type { CommandRecord, EmittedEvent, ExecuteResult, ResolvedCommand } from
 export { executeCommand, RUNTIME_CODES, resolveCommand } from './execute-command.ts';
 export type { JsonLimits } from './json-limits.ts';
 export { parseJsonLimited } from './json-limits.ts';
-export { compareKeys, MemoryTables } from './memory-tables.ts';
-export type { RowChange } from './overlay-tables.ts';
+export { compareKeys, MemoryTables, matches } from './memory-tables.ts';
+export { OrderedIndex } from './ordered-index.ts';
+export type { RowChange, ScanReader } from './overlay-tables.ts';
 export { OverlayTables } from './overlay-tables.ts';
 export type {
   AuditOutcome,
@@ -50,6 +53,20 @@ export type {
 } from './protocol/index.ts';
 export * as protocol from './protocol/index.ts';
 export { AUDIT_OUTCOMES, PROTOCOL_HEADER, PROTOCOL_VERSION } from './protocol/index.ts';
+export type { Direction, OrderBy, QueryPlan, RangeBounds, TableQuery } from './query-model.ts';
+export {
+  compareByPlan,
+  compareValues,
+  declaredIndexes,
+  edgeRow,
+  indexName,
+  pastCursor,
+  planFind,
+  planMatches,
+  planQuery,
+  QueryError,
+  runPlanOn,
+} from './query-model.ts';
 export type { SchemaOutput, StandardSchemaV1, Validation } from './standard-schema.ts';
 export { validateSchema } from './standard-schema.ts';
 export type {

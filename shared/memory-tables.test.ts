@@ -10,13 +10,15 @@ const tables = {
 };
 
 describe('MemoryTables', () => {
-  it('finds by index and by plain field, sorted by key, and forgets deleted rows', () => {
+  it('finds by index, filters the other fields among its rows, sorted by key, and forgets deleted rows', () => {
     const t = new MemoryTables(tables);
     t.put('items', { id: 'b', group: 'x', n: 1 });
     t.put('items', { id: 'a', group: 'x', n: 2 });
     t.put('items', { id: 'c', group: 'y', n: 1 });
     expect(t.find('items', { group: 'x' }).map((r) => r.id)).toEqual(['a', 'b']);
-    expect(t.find('items', { n: 1 }).map((r) => r.id)).toEqual(['b', 'c']);
+    expect(t.find('items', { group: 'x', n: 1 }).map((r) => r.id)).toEqual(['b']);
+    // No declared index leads with `n`: a full scan would be silent, so the read refuses and says what to declare.
+    expect(() => t.find('items', { n: 1 })).toThrow("no declared index serves where [n]; declare indexes: [['n']]");
     t.put('items', { id: 'a', group: 'y', n: 2 });
     expect(t.find('items', { group: 'x' }).map((r) => r.id)).toEqual(['b']);
     t.delete('items', 'b');

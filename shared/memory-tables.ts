@@ -1,68 +1,80 @@
 import type { ProjectionTx, Row, TableDefs } from './define-app.ts';
+import { OrderedIndex } from './ordered-index.ts';
+import { declaredIndexes, indexName, planFind, planQuery, type QueryPlan, type TableQuery } from './query-model.ts';
+
+interface StoredTable {
+  readonly rows: Map<string, Row>;
+  /** By `indexName`: every declared index, and the key index (`:key`, no fields). */
+  readonly indexes: Map<string, OrderedIndex>;
+}
 
 /**
  * The projection tables of one scope, in memory: the server's authoritative scope state, the
  * client's cache of confirmed rows, and the state of tests. Rows are frozen on write, so a
  * handler cannot change stored state except through `put`.
- * Invariants: every index entry points at a stored row holding that value; `find` is sorted by key.
+ * Invariants: every ordered index holds exactly the stored rows, each once; `find` is sorted by key.
  */
 export class MemoryTables implements ProjectionTx {
   readonly #defs: TableDefs;
-  readonly #rows = new Map<string, Map<string, Row>>();
-  readonly #indexes = new Map<string, Map<string, Map<unknown, Set<string>>>>();
+  readonly #tables = new Map<string, StoredTable>();
 
   constructor(defs: TableDefs) {
     this.#defs = defs;
     for (const [name, def] of Object.entries(defs)) {
-      this.#rows.set(name, new Map());
-      this.#indexes.set(name, new Map(def.indexes.map((field) => [field, new Map()])));
+      const indexes = new Map<string, OrderedIndex>([[indexName([]), new OrderedIndex([], def.key)]]);
+      for (const fields of declaredIndexes(def)) indexes.set(indexName(fields), new OrderedIndex(fields, def.key));
+      this.#tables.set(name, { rows: new Map(), indexes });
     }
   }
 
   get(table: string, key: string): Row | undefined {
-    return this.#table(table).get(key);
+    return this.#table(table).rows.get(key);
   }
 
   find(table: string, where: Readonly<Record<string, unknown>> = {}): Row[] {
-    const rows = this.#table(table);
-    const fields = Object.keys(where);
-    const indexed = fields.find((field) => this.#indexes.get(table)?.has(field));
-    const candidates =
-      indexed === undefined ? rows.keys() : (this.#indexes.get(table)?.get(indexed)?.get(where[indexed]) ?? []);
-    const keys: string[] = [];
-    for (const key of candidates) if (matches(rows.get(key) as Row, where, fields)) keys.push(key);
-    // Sorting the key strings with the default order (UTF-16 code units, as `compareKeys`)
-    // costs a fraction of a comparator over rows; handlers call `find` on every command.
-    keys.sort();
-    return keys.map((key) => rows.get(key) as Row);
+    const { plan, residual, keyOrder } = planFind(this.#defs, table, where);
+    const found: Row[] = [];
+    for (const row of this.scan(plan)) if (matches(row, where, residual)) found.push(row);
+    if (!keyOrder) found.sort((a, b) => compareKeys(a[plan.key] as string, b[plan.key] as string));
+    return found;
+  }
+
+  query(table: string, query?: TableQuery): Row[] {
+    return [...this.scan(planQuery(this.#defs, table, query))];
+  }
+
+  /** The rows `plan` reads, in its order: what overlays merge their layer into. */
+  scan(plan: QueryPlan): Iterable<Row> {
+    const index = this.#table(plan.table).indexes.get(indexName(plan.fields));
+    if (!index) throw new TypeError(`table ${plan.table} has no index [${plan.fields}]`);
+    return index.scan(plan);
   }
 
   put(table: string, row: Row): void {
     const key = row[this.#def(table).key];
     if (typeof key !== 'string') throw new TypeError(`a ${table} row needs a string ${this.#def(table).key}`);
-    const previous = this.#table(table).get(key);
-    if (previous) this.#unindex(table, key, previous);
+    const stored = this.#table(table);
+    const previous = stored.rows.get(key);
     const frozen = Object.freeze({ ...row });
-    this.#table(table).set(key, frozen);
-    for (const [field, index] of this.#indexes.get(table) ?? []) {
-      const value = frozen[field];
-      const keys = index.get(value);
-      if (keys) keys.add(key);
-      else index.set(value, new Set([key]));
+    stored.rows.set(key, frozen);
+    for (const index of stored.indexes.values()) {
+      if (previous) index.remove(previous);
+      index.insert(frozen);
     }
   }
 
   delete(table: string, key: string): void {
-    const previous = this.#table(table).get(key);
+    const stored = this.#table(table);
+    const previous = stored.rows.get(key);
     if (!previous) return;
-    this.#unindex(table, key, previous);
-    this.#table(table).delete(key);
+    stored.rows.delete(key);
+    for (const index of stored.indexes.values()) index.remove(previous);
   }
 
   /** Every row of every table, for snapshots and for comparing two states. */
   dump(): Record<string, Row[]> {
     const out: Record<string, Row[]> = {};
-    for (const name of this.#rows.keys()) out[name] = this.find(name);
+    for (const name of this.#tables.keys()) out[name] = this.find(name);
     return out;
   }
 
@@ -75,22 +87,14 @@ export class MemoryTables implements ProjectionTx {
 
   get size(): number {
     let n = 0;
-    for (const rows of this.#rows.values()) n += rows.size;
+    for (const { rows } of this.#tables.values()) n += rows.size;
     return n;
   }
 
-  #unindex(table: string, key: string, row: Row): void {
-    for (const [field, index] of this.#indexes.get(table) ?? []) {
-      const keys = index.get(row[field]);
-      keys?.delete(key);
-      if (keys?.size === 0) index.delete(row[field]);
-    }
-  }
-
-  #table(name: string): Map<string, Row> {
-    const rows = this.#rows.get(name);
-    if (!rows) throw new TypeError(`unknown table ${name}`);
-    return rows;
+  #table(name: string): StoredTable {
+    const stored = this.#tables.get(name);
+    if (!stored) throw new TypeError(`unknown table ${name}`);
+    return stored;
   }
 
   #def(name: string) {

@@ -1,5 +1,15 @@
 import type { ProjectionTx, Row, TableDefs, TableReader } from './define-app.ts';
 import { matches } from './memory-tables.ts';
+import { OrderedIndex } from './ordered-index.ts';
+import {
+  compareByPlan,
+  declaredIndexes,
+  indexName,
+  planFind,
+  planQuery,
+  type QueryPlan,
+  type TableQuery,
+} from './query-model.ts';
 
 /** One change recorded by an overlay: a row put, or `null` for a delete. */
 export interface RowChange {
@@ -8,20 +18,26 @@ export interface RowChange {
   readonly row: Row | null;
 }
 
+/** A reader that can stream a planned query in index order: what an overlay layers over. */
+export interface ScanReader extends TableReader {
+  scan(plan: QueryPlan): Iterable<Row>;
+}
+
 /**
  * Writes layered over a read-only base without touching it: a command's scratch state while it
  * runs, and the client's optimistic state over its confirmed rows. Reads see the layer first.
  * Invariants: `changes()` replayed onto the base yields exactly what this overlay reads; for
- * each declared index, `#indexes` maps a value to exactly the keys of the layer's live rows
- * holding it, so a `find` on an indexed field costs what it matches, not the layer's size.
+ * each declared index, the layer keeps an ordered index of exactly its live (put) rows, so a
+ * query merges two ordered streams (the base's, minus the keys the layer shadows, and the
+ * layer's) and costs what it reads, not the layer's or the base's size.
  */
-export class OverlayTables implements ProjectionTx {
+export class OverlayTables implements ProjectionTx, ScanReader {
   readonly #defs: TableDefs;
-  readonly #base: TableReader;
+  readonly #base: ScanReader;
   readonly #layer = new Map<string, Map<string, Row | null>>();
-  readonly #indexes = new Map<string, Map<string, Map<unknown, Set<string>>>>();
+  readonly #indexes = new Map<string, Map<string, OrderedIndex>>();
 
-  constructor(defs: TableDefs, base: TableReader) {
+  constructor(defs: TableDefs, base: ScanReader) {
     this.#defs = defs;
     this.#base = base;
   }
@@ -33,28 +49,42 @@ export class OverlayTables implements ProjectionTx {
   }
 
   find(table: string, where: Readonly<Record<string, unknown>> = {}): Row[] {
-    const layer = this.#layer.get(table);
-    const base = this.#base.find(table, where);
-    if (!layer || layer.size === 0) return base;
-    const keyField = this.#keyField(table);
-    const added: string[] = [];
-    for (const key of this.#candidates(table, layer, where)) {
-      const row = layer.get(key);
-      if (row && matches(row, where)) added.push(key);
-    }
-    added.sort(); // code-unit order, as `compareKeys`
-    // Both lists are sorted by key: merge them instead of sorting the whole result again.
+    const { plan, residual, keyOrder } = planFind(this.#defs, table, where);
     const found: Row[] = [];
-    let next = 0;
-    for (const row of base) {
-      const key = row[keyField] as string;
-      if (layer.has(key)) continue;
-      for (; next < added.length && (added[next] as string) < key; next++)
-        found.push(layer.get(added[next] as string) as Row);
-      found.push(row);
-    }
-    for (; next < added.length; next++) found.push(layer.get(added[next] as string) as Row);
+    for (const row of this.scan(plan)) if (matches(row, where, residual)) found.push(row);
+    if (!keyOrder) found.sort((a, b) => compare(a[plan.key] as string, b[plan.key] as string));
     return found;
+  }
+
+  query(table: string, query?: TableQuery): Row[] {
+    return [...this.scan(planQuery(this.#defs, table, query))];
+  }
+
+  scan(plan: QueryPlan): Iterable<Row> {
+    const layer = this.#layer.get(plan.table);
+    if (!layer || layer.size === 0) return this.#base.scan(plan);
+    return this.#merge(plan, layer);
+  }
+
+  /** The base's rows the layer does not shadow, merged in index order with the layer's own. */
+  *#merge(plan: QueryPlan, layer: Map<string, Row | null>): Generator<Row, void, undefined> {
+    const open = plan.limit === undefined ? plan : { ...plan, limit: undefined };
+    const index = this.#tableIndexes(plan.table).get(indexName(plan.fields)) as OrderedIndex;
+    const base = this.#base.scan(open)[Symbol.iterator]();
+    const mine = index.scan(open);
+    const sign = plan.direction === 'asc' ? 1 : -1;
+    const limit = plan.limit ?? Number.POSITIVE_INFINITY;
+    let b = nextUnshadowed(base, layer, plan.key);
+    let m = mine.next().value ?? undefined;
+    for (let n = 0; n < limit && (b !== undefined || m !== undefined); n++) {
+      if (m === undefined || (b !== undefined && sign * compareByPlan(plan, b, m) < 0)) {
+        yield b as Row;
+        b = nextUnshadowed(base, layer, plan.key);
+      } else {
+        yield m;
+        m = mine.next().value ?? undefined;
+      }
+    }
   }
 
   put(table: string, row: Row): void {
@@ -63,11 +93,7 @@ export class OverlayTables implements ProjectionTx {
     const frozen = Object.freeze({ ...row });
     this.#unindex(table, key);
     this.#tableLayer(table).set(key, frozen);
-    for (const [field, index] of this.#tableIndexes(table)) {
-      const keys = index.get(frozen[field]);
-      if (keys) keys.add(key);
-      else index.set(frozen[field], new Set([key]));
-    }
+    for (const index of this.#tableIndexes(table).values()) index.insert(frozen);
   }
 
   delete(table: string, key: string): void {
@@ -75,36 +101,19 @@ export class OverlayTables implements ProjectionTx {
     this.#tableLayer(table).set(key, null);
   }
 
-  /** The keys of the layer rows a `find` must test: those of one indexed value when `where` names one. */
-  #candidates(
-    table: string,
-    layer: Map<string, Row | null>,
-    where: Readonly<Record<string, unknown>>,
-  ): Iterable<string> {
-    const indexes = this.#tableIndexes(table);
-    for (const field of Object.keys(where)) {
-      const index = indexes.get(field);
-      if (index) return index.get(where[field]) ?? [];
-    }
-    return layer.keys();
-  }
-
   #unindex(table: string, key: string): void {
     const previous = this.#layer.get(table)?.get(key);
     if (!previous) return;
-    for (const [field, index] of this.#tableIndexes(table)) {
-      const keys = index.get(previous[field]);
-      keys?.delete(key);
-      if (keys?.size === 0) index.delete(previous[field]);
-    }
+    for (const index of this.#tableIndexes(table).values()) index.remove(previous);
   }
 
-  #tableIndexes(table: string): Map<string, Map<unknown, Set<string>>> {
+  #tableIndexes(table: string): Map<string, OrderedIndex> {
     let indexes = this.#indexes.get(table);
     if (!indexes) {
       const def = this.#defs[table];
       if (!def) throw new TypeError(`unknown table ${table}`);
-      indexes = new Map(def.indexes.map((field) => [field, new Map<unknown, Set<string>>()]));
+      indexes = new Map([[indexName([]), new OrderedIndex([], def.key)]]);
+      for (const fields of declaredIndexes(def)) indexes.set(indexName(fields), new OrderedIndex(fields, def.key));
       this.#indexes.set(table, indexes);
     }
     return indexes;
@@ -141,4 +150,16 @@ export class OverlayTables implements ProjectionTx {
     if (!def) throw new TypeError(`unknown table ${table}`);
     return def.key;
   }
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** The next row of `rows` whose key the layer does not hold (put or deleted there). */
+function nextUnshadowed(rows: Iterator<Row>, layer: Map<string, Row | null>, key: string): Row | undefined {
+  for (let next = rows.next(); !next.done; next = rows.next()) {
+    if (!layer.has(next.value[key] as string)) return next.value;
+  }
+  return undefined;
 }

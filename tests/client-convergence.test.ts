@@ -114,6 +114,7 @@ describe('convergence under faults (F11)', () => {
         const view = (engine: Engine<KanbanApp>) => ({
           boards: engine.query({ table: 'boards' }),
           columns: engine.query({ table: 'columns' }),
+          descriptions: engine.query({ table: 'descriptions' }),
           cards: engine.query({ table: 'cards' }),
         });
         await until(

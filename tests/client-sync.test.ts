@@ -74,6 +74,7 @@ function tables(engine: Engine<KanbanApp>) {
     boards: engine.query({ table: 'boards' }),
     cards: engine.query({ table: 'cards' }),
     columns: engine.query({ table: 'columns' }),
+    descriptions: engine.query({ table: 'descriptions' }),
   };
 }
 

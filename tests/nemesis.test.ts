@@ -136,6 +136,7 @@ describe('nemesis: kill -9, SIGSTOP, offline and reloads against the real server
       boards: engine.query({ table: 'boards' }),
       cards: engine.query({ table: 'cards' }),
       columns: engine.query({ table: 'columns' }),
+      descriptions: engine.query({ table: 'descriptions' }),
     });
     await until(
       () => clients.every((engine) => isDeepStrictEqual(tablesOf(engine), truth)),

@@ -74,6 +74,19 @@ describe('reactions: operator view and read models', () => {
     expect(cards).toMatchObject({ model: 'boards', seq: 4, rows: [{ cardId: 'c1', title: 'One', boardId: 'q1' }] });
     const columns = (await ann.get<Query>('/v1/query/columns?scope=board%3Aq1')).json.rows;
     expect(columns.map((c) => c.columnId)).toEqual(['q1-doing', 'q1-todo']);
+    // A query: the board's columns by rank, last first, one of them; then the next page after it.
+    const byRank = `/v1/query/columns?scope=board%3Aq1&where=${encodeURIComponent('{"boardId":"q1"}')}&orderBy=rank:desc&limit=1`;
+    const last = (await ann.get<Query>(byRank)).json.rows;
+    expect(last.map((c) => c.columnId)).toEqual(['q1-doing']);
+    const next = (await ann.get<Query>(`${byRank}&after=${encodeURIComponent(JSON.stringify(last[0]))}`)).json.rows;
+    expect(next.map((c) => c.columnId)).toEqual(['q1-todo']);
+    const named = (await ann.get<Query>(`${byRank}&index=boardId,rank`)).json.rows;
+    expect(named.map((c) => c.columnId)).toEqual(['q1-doing']);
+    const unserved = await ann.get('/v1/query/cards?scope=board%3Aq1&orderBy=title');
+    expect([unserved.status, unserved.json.error?.code]).toEqual([400, 'bad_request']);
+    expect(unserved.json.error?.message).toContain("declare indexes: [['title']]");
+    const malformed = await ann.get('/v1/query/cards?scope=board%3Aq1&where=nope');
+    expect([malformed.status, malformed.json.error?.code]).toEqual([400, 'bad_request']);
 
     const forbidden = await ann.get('/v1/query/boards?scope=board%3Asecret');
     expect([forbidden.status, forbidden.json.error?.code]).toEqual([403, 'forbidden']);

@@ -21,7 +21,7 @@ export const todo = defineApp({
     removed: v.object({ itemId: Id }),
   },
   tables: {
-    items: table(Item, { key: 'itemId', indexes: ['listId', 'done'] }),
+    items: table(Item, { key: 'itemId', indexes: ['listId', 'done', 'text'] }),
   },
   projections: {
     added: (tx, { data }) => tx.put('items', { ...data, done: false }),

@@ -1,11 +1,21 @@
-import { type AnyApp, applyEvent, MemoryTables, type Row, type WireEvent } from '../../shared/index.ts';
+import {
+  type AnyApp,
+  applyEvent,
+  MemoryTables,
+  type Row,
+  type TableQuery,
+  type WireEvent,
+} from '../../shared/index.ts';
 import { defineReaction, type Reaction } from './reaction.ts';
 
 /** A reaction that keeps a projection on the server, served read-only by `GET /v1/query/:table`. */
 export interface ReadModel extends Reaction {
   readonly tables: ReadonlyArray<string>;
-  /** The rows of `table` in `scope` (sorted by key) and the last seq of `scope` applied. */
-  query(table: string, scope: string): { rows: Row[]; seq: number };
+  /**
+   * The rows of `table` in `scope` that `query` reads (without one: all, sorted by key), and the
+   * last seq of `scope` applied. Throws a `QueryError` when no declared index serves `query`.
+   */
+  query(table: string, scope: string, query?: TableQuery): { rows: Row[]; seq: number };
 }
 
 /**
@@ -40,9 +50,10 @@ export function readModel(options: { name: string; app: AnyApp; scopePrefix?: st
     handle(events: ReadonlyArray<WireEvent>) {
       for (const event of events) apply(event);
     },
-    query(table: string, scope: string) {
-      const state = scopes.get(scope);
-      return { rows: state ? state.tables.find(table) : [], seq: state?.seq ?? 0 };
+    query(table: string, scope: string, query?: TableQuery) {
+      // Planned on an empty store too, so a query no index serves fails the same for every scope.
+      const tables = scopes.get(scope)?.tables ?? new MemoryTables(app.tables);
+      return { rows: tables.query(table, query), seq: scopes.get(scope)?.seq ?? 0 };
     },
   });
 }

@@ -138,8 +138,9 @@ describe('createClient in real Chromium (worker, IndexedDB, Web Locks)', () => {
       tab.evaluate(() => {
         const seen: string[][] = [];
         (window as unknown as W).seen = seen;
-        (window as unknown as W).weft.subscribe({ table: 'cards', orderBy: 'rank' }, (cards) =>
-          seen.push(cards.map((c) => c.cardId)),
+        (window as unknown as W).weft.subscribe(
+          { table: 'cards', where: { boardId: 'b3' }, orderBy: 'rank' },
+          (cards) => seen.push(cards.map((c) => c.cardId)),
         );
       });
     const seen = (tab: Page) => tab.evaluate(() => (window as unknown as W).seen.at(-1) ?? []);
@@ -181,7 +182,9 @@ describe('createClient in real Chromium (worker, IndexedDB, Web Locks)', () => {
     expect(await seen(second)).toEqual(['from-first', 'from-second', 'during-handover', 'after-handover']);
     const third = await openPage(context, { db: 'tabs', board: 'b3' });
     expect(await third.evaluate(() => (window as unknown as W).weft.status().leader)).toBe(false);
-    const cards = await third.evaluate(() => (window as unknown as W).weft.query({ table: 'cards', orderBy: 'rank' }));
+    const cards = await third.evaluate(() =>
+      (window as unknown as W).weft.query({ table: 'cards', where: { boardId: 'b3' }, orderBy: 'rank' }),
+    );
     expect(cards.map((card) => card.cardId)).toEqual([
       'from-first',
       'from-second',
@@ -225,7 +228,7 @@ describe('createClient in real Chromium (worker, IndexedDB, Web Locks)', () => {
     await b.waitForFunction(() => (window as unknown as W).weft.status().pending === 0);
     const state = (tab: Page) =>
       tab.evaluate(async () => ({
-        cards: await (window as unknown as W).weft.query({ table: 'cards', orderBy: 'rank' }),
+        cards: await (window as unknown as W).weft.query({ table: 'cards', where: { boardId: 'b4' }, orderBy: 'rank' }),
         columns: await (window as unknown as W).weft.query({ table: 'columns' }),
       }));
     await b.waitForFunction(async () =>

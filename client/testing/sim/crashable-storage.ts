@@ -1,4 +1,4 @@
-import type { WireEvent } from '../../../shared/index.ts';
+import type { TableQuery, WireEvent } from '../../../shared/index.ts';
 import type { ClientStorage, LoadRequest, StorageCommit, StoredState } from '../../client-storage.ts';
 import type { Prng } from './prng.ts';
 import type { VirtualClock } from './virtual-clock.ts';
@@ -84,6 +84,10 @@ export class CrashableStorage implements ClientStorage {
 
   readRows(table: string, scope: string, where?: Readonly<Record<string, unknown>>) {
     return this.#unlessDead(() => this.#inner.readRows(table, scope, where));
+  }
+
+  queryRows(table: string, scope: string, query?: TableQuery) {
+    return this.#unlessDead(() => this.#inner.queryRows(table, scope, query));
   }
 
   readEvents(scope: string): Promise<WireEvent[]> {

@@ -21,7 +21,7 @@ const cardsView = document.getElementById('cards') as HTMLElement;
 weft.onStatus((status) => {
   statusView.textContent = JSON.stringify(status, null, 1);
 });
-weft.subscribe({ table: 'cards', orderBy: 'rank' }, (cards) => {
+weft.subscribe({ table: 'cards', where: { boardId: board }, orderBy: 'rank' }, (cards) => {
   cardsView.replaceChildren(
     ...cards.map((card) =>
       Object.assign(document.createElement('li'), { textContent: `${card.columnId}: ${card.title}` }),

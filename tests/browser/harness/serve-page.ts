@@ -25,7 +25,7 @@ export async function servePage(apiUrl: string): Promise<{ url: string; close():
       fs: { allow: [fileURLToPath(new URL('../../..', import.meta.url))] },
     },
     // Dexie ships UMD: pre-bundle the dependencies once, before the page asks (no reload).
-    optimizeDeps: { include: ['dexie', 'comlink', 'valibot', 'idb-keyval', 'fractional-indexing'] },
+    optimizeDeps: { include: ['dexie', 'comlink', 'valibot', 'idb-keyval', 'fractional-indexing', 'fast-check'] },
     cacheDir: mkdtempSync(path.join(tmpdir(), 'weft-vite-')),
   });
   await server.listen();
