@@ -80,6 +80,15 @@ describe('nemesis: kill -9, SIGSTOP, offline and reloads against the real server
     }
 
     let stopped = false;
+    /** Says which action a step is stuck on, should one hang (the test's timeout alone would not). */
+    const watch = async <T>(step: number, action: string, work: Promise<T>): Promise<T> => {
+      const timer = setInterval(() => console.log(`nemesis: step ${step}: still waiting on ${action}`), 10_000);
+      try {
+        return await work;
+      } finally {
+        clearInterval(timer);
+      }
+    };
     for (let step = 0; step < STEPS; step++) {
       if (step % 20 === 0) console.log(`nemesis: step ${step}/${STEPS}`);
       const i = Math.floor(random() * clients.length);
@@ -103,9 +112,9 @@ describe('nemesis: kill -9, SIGSTOP, offline and reloads against the real server
         run.durable.catch(() => undefined);
       } else if (roll < 0.67 && !stopped) {
         server.child.kill('SIGKILL');
-        await server.exited;
+        await watch(step, 'the killed server to exit', server.exited);
         await new Promise((resolve) => setTimeout(resolve, random() * 50));
-        server = await startServerChild(file, { port });
+        server = await watch(step, 'the server to restart', startServerChild(file, { port }));
       } else if (roll < 0.72 && !stopped) {
         server.child.kill('SIGSTOP');
         stopped = true;
@@ -115,9 +124,9 @@ describe('nemesis: kill -9, SIGSTOP, offline and reloads against the real server
       } else if (roll < 0.88) {
         engine.setOnline(random() < 0.5);
       } else if (roll < 0.94) {
-        await engine.close();
+        await watch(step, `client ${i} to close${stopped ? ' (server stopped)' : ''}`, engine.close());
         engines.delete(engine);
-        clients[i] = await open(profiles[i] as (typeof profiles)[number]);
+        clients[i] = await watch(step, `client ${i} to reopen`, open(profiles[i] as (typeof profiles)[number]));
       } else {
         await new Promise((resolve) => setTimeout(resolve, random() * 30));
       }
