@@ -140,7 +140,6 @@ async function pushOnce(deps: PushDeps, principal: Principal, request: PushReque
         clientId,
         command.baseSeq,
         work.head,
-        outcomes,
         reads,
         foreign,
       );
@@ -354,11 +353,12 @@ function appliedOutcome(
 }
 
 /**
- * The events of other clients between the client's base and this command: stored ones (from
- * the in-memory tail when it reaches back far enough, else one bounded read) and those of earlier
- * commands in this push. The client's own events are not conflicts: its optimistic run already
- * included them. Exact for up to `INTERVENED_SCAN` events in the range; beyond that the events
- * not scanned are counted as foreign.
+ * The events of other clients between the client's base and this command, from the in-memory
+ * tail when it reaches back far enough, else one bounded read. The client's own events are not
+ * conflicts: its optimistic run already included them. So the events of earlier commands in
+ * this push never count (a push is one client's), and nothing past the state's head is read.
+ * Exact for up to `INTERVENED_SCAN` events in the range; beyond that the events not scanned
+ * are counted as foreign.
  */
 async function intervening(
   store: EventStore,
@@ -366,7 +366,6 @@ async function intervening(
   clientId: string,
   baseSeq: number,
   head: number,
-  earlier: ReadonlyArray<CommandOutcome>,
   reads: Map<string, Promise<WireEvent[]>>,
   /** Receives the foreign events themselves (for the lost-update probe), up to `INTERVENED_SCAN`. */
   events: ForeignEvent[] = [],
@@ -406,23 +405,6 @@ async function intervening(
     }
     // Whatever lies beyond the bounded read counts as foreign.
     foreign += state.head - baseSeq - scanned;
-  }
-  let seq = state.head;
-  for (const outcome of earlier) {
-    if (outcome.scope !== state.scope) continue;
-    for (const event of outcome.events) {
-      seq++;
-      if (seq <= baseSeq) continue;
-      see(seq, event.type, outcome.commandId, outcome.clientId);
-      collect({
-        ...event,
-        seq,
-        scope: state.scope,
-        at: outcome.at,
-        commandId: outcome.commandId,
-        clientId: outcome.clientId,
-      });
-    }
   }
   return { intervenedCount: foreign, intervened: listed };
 }
