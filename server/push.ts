@@ -115,7 +115,8 @@ async function pushOnce(deps: PushDeps, principal: Principal, request: PushReque
     const reads = new Map<string, Promise<WireEvent[]>>();
     const slice = new Slice(deps.sliceMs);
     for (const { command, scope, argsJson, resolved, oversized } of fresh) {
-      await slice.pause();
+      // Awaited only when due: an await a command is a microtask turn and a promise each.
+      if (slice.due()) await slice.pause();
       const work = touched.get(scope);
       if (!work) throw new Error(`scope ${scope} was not loaded`);
       if (command.baseSeq > work.head) {
@@ -134,15 +135,8 @@ async function pushOnce(deps: PushDeps, principal: Principal, request: PushReque
             { clientId, commandId: command.id, name: command.name },
           );
       const foreign: ForeignEvent[] = [];
-      const intervened = await intervening(
-        deps.store,
-        work.state,
-        clientId,
-        command.baseSeq,
-        work.head,
-        reads,
-        foreign,
-      );
+      const found = intervening(deps.store, work.state, clientId, command.baseSeq, work.head, reads, foreign);
+      const intervened = found instanceof Promise ? await found : found;
       if (result.ok && foreign.length > 0) {
         const overwrote = findOverwrites(deps.app, work.changes, result.writes, foreign);
         intervened.intervened = markOverwrites(intervened.intervened, overwrote, foreign);
@@ -305,8 +299,12 @@ class Slice {
     this.#ms = ms;
   }
 
+  due(): boolean {
+    return performance.now() - this.#started >= this.#ms;
+  }
+
   async pause(): Promise<void> {
-    if (performance.now() - this.#started < this.#ms) return;
+    if (!this.due()) return;
     await new Promise((resolve) => setImmediate(resolve));
     this.#started = performance.now();
   }
@@ -372,7 +370,7 @@ function appliedOutcome(
  * Exact for up to `INTERVENED_SCAN` events in the range; beyond that the events not scanned
  * are counted as foreign.
  */
-async function intervening(
+function intervening(
   store: EventStore,
   state: ScopeState,
   clientId: string,
@@ -381,44 +379,44 @@ async function intervening(
   reads: Map<string, Promise<WireEvent[]>>,
   /** Receives the foreign events themselves (for the lost-update probe), up to `INTERVENED_SCAN`. */
   events: ForeignEvent[] = [],
-): Promise<Pick<CommandOutcome['audit'], 'intervenedCount' | 'intervened'>> {
-  if (head === baseSeq) return { intervenedCount: 0, intervened: [] };
-  const collect = (event: ForeignEvent) => {
-    if (event.clientId !== clientId && events.length < INTERVENED_SCAN) events.push(event);
-  };
+): Intervened | Promise<Intervened> {
+  // Synchronous unless it must read the store: this runs once per command.
+  if (head === baseSeq || baseSeq >= state.head) return { intervenedCount: 0, intervened: [] };
+  const range = state.head - baseSeq;
+  const recent = state.recent;
+  const firstRecent = recent[0]?.seq ?? Number.POSITIVE_INFINITY;
+  // Walk the in-memory tail in place: no copy of it.
+  if (baseSeq + 1 >= firstRecent) return tally(clientId, recent, firstAfter(recent, baseSeq), range, events);
+  return readOnce(reads, `${state.scope}:${baseSeq}`, () =>
+    store.readEvents(state.scope, baseSeq, Math.min(range, INTERVENED_SCAN)),
+  ).then((stored) => tally(clientId, stored, 0, range, events));
+}
+
+type Intervened = Pick<CommandOutcome['audit'], 'intervenedCount' | 'intervened'>;
+
+/**
+ * Counts and lists the other clients' events of `list` from index `from` on, which cover the
+ * first of `range` events after the base; whatever lies beyond them counts as foreign.
+ */
+function tally(
+  clientId: string,
+  list: ReadonlyArray<WireEvent>,
+  from: number,
+  range: number,
+  events: ForeignEvent[],
+): Intervened {
   const listed: Array<{ seq: number; type: string; commandId: string; clientId: string }> = [];
   let foreign = 0;
-  const see = (seq: number, type: string, commandId: string, eventClient: string) => {
-    if (eventClient === clientId) return;
+  for (let i = from; i < list.length; i++) {
+    const e = list[i] as WireEvent;
+    if (e.clientId === clientId) continue;
     foreign++;
-    if (listed.length < INTERVENED_LISTED) listed.push({ seq, type, commandId, clientId: eventClient });
-  };
-  if (baseSeq < state.head) {
-    const recent = state.recent;
-    const firstRecent = recent[0]?.seq ?? Number.POSITIVE_INFINITY;
-    let scanned = 0;
-    if (baseSeq + 1 >= firstRecent) {
-      // Walk the in-memory tail in place: this runs once per command, so no copy of it.
-      for (let i = firstAfter(recent, baseSeq); i < recent.length; i++) {
-        const e = recent[i] as WireEvent;
-        see(e.seq, e.type, e.commandId, e.clientId);
-        collect(e);
-        scanned++;
-      }
-    } else {
-      const stored = await readOnce(reads, `${state.scope}:${baseSeq}`, () =>
-        store.readEvents(state.scope, baseSeq, Math.min(state.head - baseSeq, INTERVENED_SCAN)),
-      );
-      for (const e of stored) {
-        see(e.seq, e.type, e.commandId, e.clientId);
-        collect(e);
-      }
-      scanned = stored.length;
+    if (listed.length < INTERVENED_LISTED) {
+      listed.push({ seq: e.seq, type: e.type, commandId: e.commandId, clientId: e.clientId });
     }
-    // Whatever lies beyond the bounded read counts as foreign.
-    foreign += state.head - baseSeq - scanned;
+    if (events.length < INTERVENED_SCAN) events.push(e);
   }
-  return { intervenedCount: foreign, intervened: listed };
+  return { intervenedCount: foreign + range - (list.length - from), intervened: listed };
 }
 
 /** The index of the first event with `seq > after` in events sorted by seq (binary search). */
