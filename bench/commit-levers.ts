@@ -81,6 +81,13 @@ const VARIANTS: Variant[] = [
     group: 1,
   },
   {
+    what: 'today without AUTOINCREMENT (ids from the rowid: no sqlite_sequence write per row)',
+    schema: [EVENTS, RESULTS, AUDIT.replace(' AUTOINCREMENT', ''), ...AUDIT_INDEXES],
+    results: true,
+    audit: true,
+    group: 1,
+  },
+  {
     what: 'today, 4 pushes per transaction (pipelined commit)',
     schema: [EVENTS, RESULTS, AUDIT, ...AUDIT_INDEXES],
     results: true,

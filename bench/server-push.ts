@@ -137,7 +137,7 @@ function fmtRequests(n: number): string {
  * `all-scopes`: every push spreads over all 64 boards (so every push locks every scope);
  * `own-boards`: each client works on its own 8 boards, as users mostly do.
  */
-async function measurePush(
+export async function measurePush(
   file: string,
   shape: 'all-scopes' | 'own-boards',
 ): Promise<{ rate: number; cpuMicros: number }> {

@@ -64,8 +64,8 @@ export class ServerMetrics {
     });
   }
 
-  commandSettled(outcome: AuditOutcome | 'duplicate'): void {
-    this.#commands.inc({ outcome });
+  commandSettled(outcome: AuditOutcome | 'duplicate', count = 1): void {
+    this.#commands.inc({ outcome }, count);
   }
 
   lostUpdates(fields: number): void {

@@ -115,7 +115,8 @@ async function pushOnce(deps: PushDeps, principal: Principal, request: PushReque
     const reads = new Map<string, Promise<WireEvent[]>>();
     const slice = new Slice(deps.sliceMs);
     for (const { command, scope, argsJson, resolved, oversized } of fresh) {
-      await slice.pause();
+      // Awaited only when due: an await a command is a microtask turn and a promise each.
+      if (slice.due()) await slice.pause();
       const work = touched.get(scope);
       if (!work) throw new Error(`scope ${scope} was not loaded`);
       if (command.baseSeq > work.head) {
@@ -134,21 +135,23 @@ async function pushOnce(deps: PushDeps, principal: Principal, request: PushReque
             { clientId, commandId: command.id, name: command.name },
           );
       const foreign: ForeignEvent[] = [];
-      const intervened = await intervening(
-        deps.store,
-        work.state,
-        clientId,
-        command.baseSeq,
-        work.head,
-        outcomes,
-        reads,
-        foreign,
-      );
+      const found = intervening(deps.store, work.state, clientId, command.baseSeq, work.head, reads, foreign);
+      const intervened = found instanceof Promise ? await found : found;
       if (result.ok && foreign.length > 0) {
         const overwrote = findOverwrites(deps.app, work.changes, result.writes, foreign);
         intervened.intervened = markOverwrites(intervened.intervened, overwrote, foreign);
       }
-      const base = {
+      // Plain literals of one shape, no spreads: a push builds a hundred of these.
+      const applied = result.ok;
+      const audit = {
+        recordedAt,
+        baseSeq: command.baseSeq,
+        headSeq: work.head,
+        intervenedCount: intervened.intervenedCount,
+        intervened: intervened.intervened,
+        outcome: applied ? appliedOutcome(command, intervened.intervenedCount, result.events) : ('rejected' as const),
+      };
+      outcomes.push({
         clientId,
         userId: principal.userId,
         seq: command.seq,
@@ -158,28 +161,15 @@ async function pushOnce(deps: PushDeps, principal: Principal, request: PushReque
         argsJson,
         at: command.at,
         scope,
-      };
-      const auditBase = { recordedAt, baseSeq: command.baseSeq, headSeq: work.head, ...intervened };
+        status: applied ? 'applied' : 'rejected',
+        events: applied ? result.events : [],
+        code: applied ? null : result.code,
+        message: applied ? null : result.message,
+        audit,
+      });
       if (result.ok) {
         result.writes.commitTo(work.changes);
-        outcomes.push({
-          ...base,
-          status: 'applied',
-          events: result.events,
-          code: null,
-          message: null,
-          audit: { ...auditBase, outcome: appliedOutcome(command, intervened.intervenedCount, result.events) },
-        });
         work.head += result.events.length;
-      } else {
-        outcomes.push({
-          ...base,
-          status: 'rejected',
-          events: [],
-          code: result.code,
-          message: result.message,
-          audit: { ...auditBase, outcome: 'rejected' },
-        });
       }
     }
 
@@ -215,8 +205,17 @@ async function pushOnce(deps: PushDeps, principal: Principal, request: PushReque
     });
     await deps.fault?.('push.afterCommit');
 
+    // The committed events by scope, in one pass over the outcomes.
+    const byScope = new Map<string, WireEvent[]>();
+    committed.events.forEach((list, i) => {
+      const scope = outcomes[i]?.scope;
+      if (scope === undefined || list.length === 0) return;
+      const events = byScope.get(scope);
+      if (events) for (const event of list) events.push(event);
+      else byScope.set(scope, list.slice());
+    });
     for (const [scope, work] of touched) {
-      const events = committed.events.flatMap((list, i) => (outcomes[i]?.scope === scope ? list : []));
+      const events = byScope.get(scope) ?? [];
       const head = committed.heads.get(scope) ?? work.head;
       if (pipelined) deps.scopes.confirm(work.state, head);
       else deps.scopes.advance(work.state, work.changes, events, head);
@@ -224,11 +223,17 @@ async function pushOnce(deps: PushDeps, principal: Principal, request: PushReque
       deps.metrics.eventsAppended(scope, events.length);
       deps.metrics.scopePushed(scope, (performance.now() - lockedAt) / 1000);
     }
+    // Counted per outcome, once a push: a labelled counter's lookup costs more than the add.
+    const settledBy = new Map<AuditOutcome | 'duplicate', number>();
+    let lost = 0;
     for (const outcome of outcomes) {
-      deps.metrics.commandSettled(outcome.audit.outcome);
-      deps.metrics.lostUpdates(countOverwrites(outcome.audit.intervened));
+      settledBy.set(outcome.audit.outcome, (settledBy.get(outcome.audit.outcome) ?? 0) + 1);
+      lost += countOverwrites(outcome.audit.intervened);
     }
-    for (const planned of plan) if (planned.kind !== 'new') deps.metrics.commandSettled('duplicate');
+    const duplicates = plan.length - outcomes.length;
+    if (duplicates > 0) settledBy.set('duplicate', duplicates);
+    for (const [outcome, count] of settledBy) deps.metrics.commandSettled(outcome, count);
+    deps.metrics.lostUpdates(lost);
     await deps.fault?.('push.afterFanout');
     return await buildResults(deps.store, plan, outcomes, committed.events);
   } finally {
@@ -294,8 +299,12 @@ class Slice {
     this.#ms = ms;
   }
 
+  due(): boolean {
+    return performance.now() - this.#started >= this.#ms;
+  }
+
   async pause(): Promise<void> {
-    if (performance.now() - this.#started < this.#ms) return;
+    if (!this.due()) return;
     await new Promise((resolve) => setImmediate(resolve));
     this.#started = performance.now();
   }
@@ -354,77 +363,60 @@ function appliedOutcome(
 }
 
 /**
- * The events of other clients between the client's base and this command: stored ones (from
- * the in-memory tail when it reaches back far enough, else one bounded read) and those of earlier
- * commands in this push. The client's own events are not conflicts: its optimistic run already
- * included them. Exact for up to `INTERVENED_SCAN` events in the range; beyond that the events
- * not scanned are counted as foreign.
+ * The events of other clients between the client's base and this command, from the in-memory
+ * tail when it reaches back far enough, else one bounded read. The client's own events are not
+ * conflicts: its optimistic run already included them. So the events of earlier commands in
+ * this push never count (a push is one client's), and nothing past the state's head is read.
+ * Exact for up to `INTERVENED_SCAN` events in the range; beyond that the events not scanned
+ * are counted as foreign.
  */
-async function intervening(
+function intervening(
   store: EventStore,
   state: ScopeState,
   clientId: string,
   baseSeq: number,
   head: number,
-  earlier: ReadonlyArray<CommandOutcome>,
   reads: Map<string, Promise<WireEvent[]>>,
   /** Receives the foreign events themselves (for the lost-update probe), up to `INTERVENED_SCAN`. */
   events: ForeignEvent[] = [],
-): Promise<Pick<CommandOutcome['audit'], 'intervenedCount' | 'intervened'>> {
-  if (head === baseSeq) return { intervenedCount: 0, intervened: [] };
-  const collect = (event: ForeignEvent) => {
-    if (event.clientId !== clientId && events.length < INTERVENED_SCAN) events.push(event);
-  };
+): Intervened | Promise<Intervened> {
+  // Synchronous unless it must read the store: this runs once per command.
+  if (head === baseSeq || baseSeq >= state.head) return { intervenedCount: 0, intervened: [] };
+  const range = state.head - baseSeq;
+  const recent = state.recent;
+  const firstRecent = recent[0]?.seq ?? Number.POSITIVE_INFINITY;
+  // Walk the in-memory tail in place: no copy of it.
+  if (baseSeq + 1 >= firstRecent) return tally(clientId, recent, firstAfter(recent, baseSeq), range, events);
+  return readOnce(reads, `${state.scope}:${baseSeq}`, () =>
+    store.readEvents(state.scope, baseSeq, Math.min(range, INTERVENED_SCAN)),
+  ).then((stored) => tally(clientId, stored, 0, range, events));
+}
+
+type Intervened = Pick<CommandOutcome['audit'], 'intervenedCount' | 'intervened'>;
+
+/**
+ * Counts and lists the other clients' events of `list` from index `from` on, which cover the
+ * first of `range` events after the base; whatever lies beyond them counts as foreign.
+ */
+function tally(
+  clientId: string,
+  list: ReadonlyArray<WireEvent>,
+  from: number,
+  range: number,
+  events: ForeignEvent[],
+): Intervened {
   const listed: Array<{ seq: number; type: string; commandId: string; clientId: string }> = [];
   let foreign = 0;
-  const see = (seq: number, type: string, commandId: string, eventClient: string) => {
-    if (eventClient === clientId) return;
+  for (let i = from; i < list.length; i++) {
+    const e = list[i] as WireEvent;
+    if (e.clientId === clientId) continue;
     foreign++;
-    if (listed.length < INTERVENED_LISTED) listed.push({ seq, type, commandId, clientId: eventClient });
-  };
-  if (baseSeq < state.head) {
-    const recent = state.recent;
-    const firstRecent = recent[0]?.seq ?? Number.POSITIVE_INFINITY;
-    let scanned = 0;
-    if (baseSeq + 1 >= firstRecent) {
-      // Walk the in-memory tail in place: this runs once per command, so no copy of it.
-      for (let i = firstAfter(recent, baseSeq); i < recent.length; i++) {
-        const e = recent[i] as WireEvent;
-        see(e.seq, e.type, e.commandId, e.clientId);
-        collect(e);
-        scanned++;
-      }
-    } else {
-      const stored = await readOnce(reads, `${state.scope}:${baseSeq}`, () =>
-        store.readEvents(state.scope, baseSeq, Math.min(state.head - baseSeq, INTERVENED_SCAN)),
-      );
-      for (const e of stored) {
-        see(e.seq, e.type, e.commandId, e.clientId);
-        collect(e);
-      }
-      scanned = stored.length;
+    if (listed.length < INTERVENED_LISTED) {
+      listed.push({ seq: e.seq, type: e.type, commandId: e.commandId, clientId: e.clientId });
     }
-    // Whatever lies beyond the bounded read counts as foreign.
-    foreign += state.head - baseSeq - scanned;
+    if (events.length < INTERVENED_SCAN) events.push(e);
   }
-  let seq = state.head;
-  for (const outcome of earlier) {
-    if (outcome.scope !== state.scope) continue;
-    for (const event of outcome.events) {
-      seq++;
-      if (seq <= baseSeq) continue;
-      see(seq, event.type, outcome.commandId, outcome.clientId);
-      collect({
-        ...event,
-        seq,
-        scope: state.scope,
-        at: outcome.at,
-        commandId: outcome.commandId,
-        clientId: outcome.clientId,
-      });
-    }
-  }
-  return { intervenedCount: foreign, intervened: listed };
+  return { intervenedCount: foreign + range - (list.length - from), intervened: listed };
 }
 
 /** The index of the first event with `seq > after` in events sorted by seq (binary search). */

@@ -268,6 +268,16 @@ export function runEventStoreContract(name: string, makeStore: () => Promise<Eve
         ]);
       });
 
+      it('finds command ids stored by another client among many ids of a new push', async () => {
+        // A push's seqs above the client's last seq and ids never stored, with two stored ones among them.
+        const ids = Array.from({ length: 50 }, (_, i) => (i === 7 ? 'k1' : i === 31 ? 'k3' : `new-${i}`));
+        const { results } = await store.lookupClient('c2', { seqs: ids.map((_, i) => i + 1), commandIds: ids });
+        expect(sortById(results)).toEqual([
+          expect.objectContaining({ clientId: 'c1', commandId: 'k1' }),
+          expect.objectContaining({ clientId: 'c1', commandId: 'k3' }),
+        ]);
+      });
+
       it('finds a command id stored by another client (ids are unique across clients)', async () => {
         const { client, results } = await store.lookupClient('c2', { seqs: [1], commandIds: ['k1'] });
         expect(client).toBeNull();

@@ -95,6 +95,10 @@ export function sqliteStore(options: SqliteStoreOptions): SqliteEventStore {
     ),
     resultBySeq: db.prepare<[string, number], ResultRow>('SELECT * FROM results WHERE client_id = ? AND seq = ?'),
     resultById: db.prepare<[string], ResultRow>('SELECT * FROM results WHERE command_id = ?'),
+    // One statement for a push's ids (a JSON array), not one a command.
+    resultsByIds: db.prepare<[string], ResultRow>(
+      'SELECT * FROM results WHERE command_id IN (SELECT value FROM json_each(?))',
+    ),
     loadSnapshot: db.prepare<[string], { scope: string; seq: number; tables: string }>(
       'SELECT scope, seq, tables FROM snapshots WHERE scope = ?',
     ),
@@ -261,14 +265,20 @@ export function sqliteStore(options: SqliteStoreOptions): SqliteEventStore {
     async lookupClient(clientId, keys): Promise<ClientLookup> {
       const row = q.client.get(clientId);
       const found = new Map<string, StoredResult>();
+      // A client's results all have seq ≤ its last_seq (a commit raises it to every seq it
+      // stores), so the seqs of new commands need no look-up.
+      const lastSeq = row?.last_seq ?? 0;
       for (const seq of keys.seqs) {
+        if (seq > lastSeq) continue;
         const r = q.resultBySeq.get(clientId, seq);
         if (r) found.set(r.command_id, toResult(r));
       }
-      for (const id of keys.commandIds) {
-        if (found.has(id)) continue;
-        const r = q.resultById.get(id);
+      const ids = keys.commandIds.filter((id) => !found.has(id));
+      if (ids.length === 1) {
+        const r = q.resultById.get(ids[0] as string);
         if (r) found.set(r.command_id, toResult(r));
+      } else if (ids.length > 1) {
+        for (const r of q.resultsByIds.all(JSON.stringify(ids))) found.set(r.command_id, toResult(r));
       }
       return {
         client: row ? { clientId: row.client_id, userId: row.user_id, lastSeq: row.last_seq } : null,
