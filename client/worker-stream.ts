@@ -3,6 +3,7 @@ import type { Accepted, ClientStatus } from './backend.ts';
 import type { RejectedRecord } from './client-storage.ts';
 import type { CommandUpdate } from './command-lifecycle.ts';
 import type { Query } from './query.ts';
+import type { FeedBatch } from './row-feed.ts';
 
 /**
  * The hot traffic between `createClient` and its worker: commands, subscriptions, and what
@@ -17,7 +18,16 @@ import type { Query } from './query.ts';
  * - The last batch the worker sends is `{ kind: 'closed' }`: after it, nothing follows.
  */
 export type ToWorker =
-  | { readonly kind: 'submit'; readonly id: string; readonly name: string; readonly args: unknown }
+  | {
+      readonly kind: 'submit';
+      readonly id: string;
+      readonly name: string;
+      readonly args: unknown;
+      /** When the page's replica ran it: the engine runs it at the same time. */
+      readonly at?: number;
+    }
+  /** The page's replica: the leader's rows of `scopes` as changes, from now on (`feed` back). */
+  | { readonly kind: 'feed'; readonly scopes: ReadonlyArray<string> }
   | { readonly kind: 'subscribe'; readonly subId: number; readonly query: Query }
   | { readonly kind: 'unsubscribe'; readonly subId: number }
   /** Answered with `drained` once everything sent before it has run (the page closes after it). */
@@ -26,6 +36,8 @@ export type ToWorker =
 export type FromWorker =
   | { readonly kind: 'status'; readonly status: ClientStatus }
   | { readonly kind: 'rows'; readonly subId: number; readonly rows: Row[] }
+  /** Sent before the `accepted` of any command whose changes it holds (row-feed.ts). */
+  | { readonly kind: 'feed'; readonly batch: FeedBatch }
   | { readonly kind: 'accepted'; readonly accepted: Accepted }
   /** The submit threw (a bug, or the worker was not opened): the command did not run. */
   | { readonly kind: 'failed'; readonly id: string; readonly message: string }
