@@ -243,7 +243,7 @@ function openClient<A extends AnyApp>(app: A, port: Port): { client: WeftClient<
           applied.reject(error); // no-op once applied
           track({ id, stage: 'rejected', code: error.code, message: error.message });
         });
-        port.submit(id, checked.value.name, checked.value.args, track, at).then(
+        port.submit(id, checked.value.name, checked.value.args, track, at, local !== null).then(
           (accepted) => {
             // The leader's rows of it arrived first: it leaves the replica's overlay.
             if (local) replica?.settle(id, accepted.ok);

@@ -30,6 +30,8 @@ export interface Port {
     args: unknown,
     listener: (update: CommandUpdate) => void,
     at?: number,
+    /** The page's replica applied it already: nothing waits for the answer this task. */
+    applied?: boolean,
   ): Promise<Accepted>;
   /**
    * The leader's rows of `scopes` as changes, for the page's replica (row-feed.ts); each batch
@@ -133,11 +135,14 @@ export async function workerPort(worker: Worker, options: PortOptions): Promise<
   return {
     initial,
     scopes: [...options.scopes],
-    submit: (id, name, args, listener, at) =>
+    submit: (id, name, args, listener, at, applied) =>
       new Promise<Accepted>((resolve, reject) => {
         listeners.set(id, listener);
         answers.set(id, { resolve, reject });
-        out.send(at === undefined ? { kind: 'submit', id, name, args } : { kind: 'submit', id, name, args, at });
+        const op: ToWorker =
+          at === undefined ? { kind: 'submit', id, name, args } : { kind: 'submit', id, name, args, at };
+        if (applied) out.sendSoon(op);
+        else out.send(op);
       }),
     feed(scopes, listener) {
       feedListener = listener;

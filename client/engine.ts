@@ -188,7 +188,7 @@ export class Engine<A extends AnyApp = AnyApp> {
   feed(scopes: ReadonlyArray<string>, listener: (batch: FeedBatch) => void): () => void {
     const { app, scopes: states, live } = this.#core;
     const feed = new RowFeed(scopes, app.tables, (scope) => states.get(scope)?.overlay, listener);
-    feed.start();
+    feed.start(this.#core.outbox.all().map((command) => command.id));
     this.#feeds.add(feed);
     const detach = live.observe(feed);
     return () => {

@@ -48,6 +48,9 @@ function scriptedLeader(rows: Row[] = []) {
         rows: changes.map(({ key, row }) => ({ scope: 'list:a', table: 'items', key, row })),
       }),
     answer: (accepted: Accepted) => answers.get(accepted.id)?.(accepted),
+    /** A new leader's first batch: all its rows, and the commands it holds already. */
+    reset: (rows: Row[], included: string[]) =>
+      feed({ reset: true, tables: [{ scope: 'list:a', table: 'items', rows }], rows: [], included }),
   };
 }
 
@@ -117,5 +120,26 @@ describe('the page replica', () => {
     await expect(run.durable).rejects.toMatchObject({ code: 'LIMIT' });
     await settle();
     expect(seen.at(-1)).toEqual(others);
+  });
+
+  it('after a leader change, keeps a pending command the new leader already holds once, not twice', async () => {
+    const leader = scriptedLeader([item('x', 'a')]);
+    const client = await clientOnLoaded(todo, leader.port);
+    const seen: Row[][] = [];
+    client.subscribe({ table: 'items', where: { listId: 'a' } }, (rows) => seen.push(rows));
+    await settle();
+    const toggle = client.execute('toggle', { listId: 'a', itemId: 'x' });
+    const add = client.execute('add', { listId: 'a', itemId: 'y', text: 'new' });
+    await add.applied;
+    expect(seen.at(-1)).toEqual([item('x', 'a', true), item('y', 'new')]);
+    // The old leader made the toggle durable, then died; the new one loaded it, not the add.
+    leader.reset([item('x', 'a', true)], [toggle.id]);
+    await settle();
+    expect(seen.at(-1)).toEqual([item('x', 'a', true), item('y', 'new')]); // not toggled back
+    leader.answer({ ok: true, id: toggle.id }); // resent: it holds it
+    leader.rows([{ key: 'y', row: item('y', 'new') }]);
+    leader.answer({ ok: true, id: add.id });
+    await settle();
+    expect(await client.query({ table: 'items' })).toEqual([item('x', 'a', true), item('y', 'new')]);
   });
 });

@@ -100,10 +100,12 @@ export class PageReplica {
     const touched = new Set<ScopeReplica>();
     if (batch.reset) {
       const scopes = new Set(batch.tables.map((t) => t.scope));
+      // Commands this leader already holds (a new leader loaded them): in its rows, not again here.
+      const included = new Set(batch.included ?? []);
       for (const scope of scopes) {
         const state = new ScopeReplica(this.#app, new MemoryTables(this.#app.tables));
         const old = this.#states.get(scope);
-        if (old) for (const run of old.pending) state.pending.push(run);
+        if (old) for (const run of old.pending) if (!included.has(run.record.id)) state.pending.push(run);
         this.#states.set(scope, state);
         touched.add(state);
         state.stale = true;

@@ -15,6 +15,11 @@ export interface FeedBatch {
   readonly reset: boolean;
   /** Whole tables of a scope, replacing what the receiver held of them. */
   readonly tables: ReadonlyArray<{ readonly scope: string; readonly table: string; readonly rows: Row[] }>;
+  /**
+   * With a reset: the commands (ids) the leader holds pending, whose effects the rows already
+   * include. A page drops them from its overlay rather than apply them twice (a leader change).
+   */
+  readonly included?: ReadonlyArray<string>;
   /** Rows put (`row`) or deleted (`null`). */
   readonly rows: ReadonlyArray<{
     readonly scope: string;
@@ -50,14 +55,14 @@ export class RowFeed {
     this.#send = send;
   }
 
-  /** Sends every row of the feed's scopes, as a reset. */
-  start(): void {
+  /** Sends every row of the feed's scopes, as a reset; `included`: see `FeedBatch`. */
+  start(included: ReadonlyArray<string>): void {
     const tables: Array<{ scope: string; table: string; rows: Row[] }> = [];
     for (const scope of this.#scopes) {
       const reader = this.#readerOf(scope);
       for (const table of Object.keys(this.#tables)) tables.push({ scope, table, rows: reader?.query(table) ?? [] });
     }
-    this.#send({ reset: true, tables, rows: [] });
+    this.#send({ reset: true, tables, rows: [], included: [...included] });
   }
 
   changed(scope: string, rows: Iterable<ChangedRow>): void {

@@ -186,6 +186,7 @@ const FeedBatchSchema = v.object({
   reset: v.boolean(),
   tables: v.array(v.object({ scope: ScopeName, table: Field, rows: Rows })),
   rows: v.array(v.object({ scope: ScopeName, table: Field, key: v.string(), row: v.nullable(RowSchema) })),
+  included: v.optional(v.array(Id)),
 });
 
 const CallSchema = v.variant('method', [

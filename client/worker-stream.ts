@@ -60,6 +60,8 @@ export class Batcher<T> {
   #scheduled = false;
   #holds = 0;
   #lazy = false;
+  /** A task flush is scheduled by `sendSoon`. */
+  #soon = false;
 
   /** At most this many items wait for the flush: a long synchronous loop sends as it goes. */
   readonly #max: number;
@@ -74,6 +76,22 @@ export class Batcher<T> {
     this.#items.push(item);
     if (this.#items.length >= this.#max && this.#holds === 0) this.flush();
     else this.#schedule();
+  }
+
+  /**
+   * Sends `item` with the next flush, at the latest in a later task: for what nobody awaits now
+   * (a command the page's replica applied), so a loop of awaited commands costs one message.
+   */
+  sendSoon(item: T): void {
+    this.#items.push(item);
+    if (this.#items.length >= this.#max && this.#holds === 0) this.flush();
+    else if (!this.#scheduled && !this.#soon) {
+      this.#soon = true;
+      setTimeout(() => {
+        this.#soon = false;
+        if (this.#holds === 0) this.flush();
+      }, 0);
+    }
   }
 
   /**
