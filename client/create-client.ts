@@ -226,7 +226,9 @@ function openClient<A extends AnyApp>(app: A, port: Port): { client: WeftClient<
         applied.reject(new CommandError(refused.code, refused.message));
         return { ...execution, applied: applied.promise };
       }
-      if (local) applied.resolve();
+      // Resolved behind the live queries' flush, unless `close()` came first in this task: then
+      // it settles as closed with the rest (the command never reached the engine).
+      if (local) queueMicrotask(() => !closed && applied.resolve());
       if (traced) {
         applied.promise.then(
           () => trace({ id, stage: 'applied', at: Date.now() }),
@@ -265,11 +267,9 @@ function openClient<A extends AnyApp>(app: A, port: Port): { client: WeftClient<
       return { ...execution, applied: applied.promise };
     },
     async query(query) {
+      // The leader answers (it holds every command this page sent before): the source of truth,
+      // and a query it cannot answer settles as closed at `close()`. Live queries use the replica.
       const checked = input.query(query);
-      if (replica?.serves(checked)) {
-        if (closed) throw new ClosedError();
-        return replica.query(checked) as never;
-      }
       return (await guard(() => port.query(checked))) as never;
     },
     subscribe(query, callback) {

@@ -81,6 +81,9 @@ export async function workerPort(worker: Worker, options: PortOptions): Promise<
   const listeners = new Map<string, (update: CommandUpdate) => void>();
   const subs = new Map<number, (rows: Row[]) => void>();
   let feedListener: ((batch: FeedBatch) => void) | null = null;
+  /** Queries not answered yet, by id: they travel behind the commands sent before them. */
+  const queries = new Map<number, { resolve(rows: Row[]): void; reject(error: unknown): void }>();
+  let nextQuery = 1;
   const statusListeners = new Set<(status: ClientStatus) => void>();
   const rejectedListeners = new Set<(rejection: RejectedRecord) => void>();
   let nextSub = 1;
@@ -99,6 +102,14 @@ export async function workerPort(worker: Worker, options: PortOptions): Promise<
         return;
       case 'feed':
         feedListener?.(item.batch);
+        return;
+      case 'queried':
+        queries.get(item.queryId)?.resolve(item.rows);
+        queries.delete(item.queryId);
+        return;
+      case 'queryFailed':
+        queries.get(item.queryId)?.reject(Object.assign(new Error(item.message), { name: item.name }));
+        queries.delete(item.queryId);
         return;
       case 'accepted': {
         const { accepted } = item;
@@ -151,7 +162,13 @@ export async function workerPort(worker: Worker, options: PortOptions): Promise<
         feedListener = null;
       };
     },
-    query: (query) => remote.query(query),
+    // On the stream, not Comlink: a query sees every command executed before it on this page.
+    query: (query) =>
+      new Promise<Row[]>((resolve, reject) => {
+        const queryId = nextQuery++;
+        queries.set(queryId, { resolve, reject });
+        out.send({ kind: 'query', queryId, query });
+      }),
     async subscribe(query, callback) {
       const subId = nextSub++;
       subs.set(subId, callback);
@@ -182,6 +199,8 @@ export async function workerPort(worker: Worker, options: PortOptions): Promise<
         const closed = new ClosedError();
         for (const answer of answers.values()) answer.reject(closed);
         answers.clear();
+        for (const query of queries.values()) query.reject(closed);
+        queries.clear();
         stream.close();
         remote[Comlink.releaseProxy]();
         worker.terminate();

@@ -67,7 +67,6 @@ describe('the page replica', () => {
     const run = client.execute('add', { listId: 'a', itemId: 'i1', text: 'milk' });
     await run.applied; // no answer from the leader yet
     expect(seen.at(-1)).toEqual([item('i1', 'milk')]);
-    expect(await client.query({ table: 'items' })).toEqual([item('i1', 'milk')]);
     expect(leader.submitted).toEqual([{ id: run.id, name: 'add', at: expect.any(Number) }]);
     // Bad args are refused whatever the rows: here, and nothing is sent.
     const invalid = client.execute('add', { listId: 'a', itemId: '', text: 'x' });
@@ -100,7 +99,7 @@ describe('the page replica', () => {
     leader.rows([{ key: 'i2', row: item('i2', 'eggs') }]);
     leader.answer({ ok: true, id: add.id });
     await settle();
-    expect(await client.query({ table: 'items' })).toEqual([item('i2', 'eggs'), item('x', 'b', true)]);
+    expect(seen.at(-1)).toEqual([item('i2', 'eggs'), item('x', 'b', true)]);
   });
 
   it('is corrected when the leader refuses a command the page applied', async () => {
@@ -140,6 +139,6 @@ describe('the page replica', () => {
     leader.rows([{ key: 'y', row: item('y', 'new') }]);
     leader.answer({ ok: true, id: add.id });
     await settle();
-    expect(await client.query({ table: 'items' })).toEqual([item('x', 'a', true), item('y', 'new')]);
+    expect(seen.at(-1)).toEqual([item('x', 'a', true), item('y', 'new')]);
   });
 });

@@ -64,10 +64,6 @@ export class PageReplica {
     return this.ready && (query.scope === undefined || this.#states.has(query.scope));
   }
 
-  query(query: Query): Row[] {
-    return this.#read(query);
-  }
-
   subscribe(query: Query, callback: (rows: Row[], diff: LiveDiff) => void): () => void {
     return this.live.subscribe(query, callback);
   }

@@ -30,6 +30,8 @@ export type ToWorker =
   | { readonly kind: 'feed'; readonly scopes: ReadonlyArray<string> }
   | { readonly kind: 'subscribe'; readonly subId: number; readonly query: Query }
   | { readonly kind: 'unsubscribe'; readonly subId: number }
+  /** A one-shot query, behind the commands sent before it: answered with `queried` or `queryFailed`. */
+  | { readonly kind: 'query'; readonly queryId: number; readonly query: Query }
   /** Answered with `drained` once everything sent before it has run (the page closes after it). */
   | { readonly kind: 'drain' };
 
@@ -39,6 +41,8 @@ export type FromWorker =
   /** Sent before the `accepted` of any command whose changes it holds (row-feed.ts). */
   | { readonly kind: 'feed'; readonly batch: FeedBatch }
   | { readonly kind: 'accepted'; readonly accepted: Accepted }
+  | { readonly kind: 'queried'; readonly queryId: number; readonly rows: Row[] }
+  | { readonly kind: 'queryFailed'; readonly queryId: number; readonly name: string; readonly message: string }
   /** The submit threw (a bug, or the worker was not opened): the command did not run. */
   | { readonly kind: 'failed'; readonly id: string; readonly message: string }
   | { readonly kind: 'update'; readonly update: CommandUpdate }

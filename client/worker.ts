@@ -122,6 +122,19 @@ function serveStream(session: TabSession, port: MessagePort): () => void {
       case 'submit':
         answers.push(submit(op.id, op.name, op.args, op.at));
         return;
+      case 'query': {
+        const { queryId } = op;
+        answers.push(
+          session.query(op.query).then(
+            (rows) => out.send({ kind: 'queried', queryId, rows }),
+            (error: unknown) => {
+              const { name, message } = error instanceof Error ? error : new Error(String(error));
+              out.send({ kind: 'queryFailed', queryId, name, message });
+            },
+          ),
+        );
+        return;
+      }
       case 'feed':
         feed?.();
         feed = session.feed(op.scopes, (batch) => out.send({ kind: 'feed', batch }));
