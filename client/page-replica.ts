@@ -75,10 +75,15 @@ export class PageReplica {
    */
   run(record: CommandRecord): { ok: true } | { ok: false; code: string; message: string } | null {
     let state: ScopeReplica | undefined;
-    const run = runCommand(this.#app, record, (scope) => {
-      state = this.#states.get(scope);
-      return state?.view;
-    });
+    const run = runCommand(
+      this.#app,
+      record,
+      (scope) => {
+        state = this.#states.get(scope);
+        return state?.view;
+      },
+      false, // the leader's run is the one compared with the server's
+    );
     // Refused whatever the rows (unknown command, bad args): refused here as the engine would.
     // Refused by the handler on these rows: the leader decides, as the replica may lag it.
     if (!run.ok) return run.scope === null ? run : null;
@@ -177,7 +182,7 @@ export class PageReplica {
     const before = state.shadowed;
     state.reset();
     for (const run of state.pending) {
-      const result = runCommand(this.#app, run.record, () => state.view);
+      const result = runCommand(this.#app, run.record, () => state.view, false);
       run.writes = new Map();
       // One that now fails here stays pending, with no effect: the leader's answer settles it.
       if (result.ok)
