@@ -1,14 +1,15 @@
 import {
   type AnyApp,
   type CommandRecord,
+  executeCommand,
   MemoryTables,
   OverlayTables,
   type Row,
+  type ScanReader,
   type TableReader,
 } from '../shared/index.ts';
 import { type LiveDiff, LiveQueries } from './live-queries.ts';
 import { type Query, runQuery, sameRows } from './query.ts';
-import { runCommand } from './rebase.ts';
 import type { FeedBatch } from './row-feed.ts';
 
 /**
@@ -75,19 +76,14 @@ export class PageReplica {
    */
   run(record: CommandRecord): { ok: true } | { ok: false; code: string; message: string } | null {
     let state: ScopeReplica | undefined;
-    const run = runCommand(
-      this.#app,
-      record,
-      (scope) => {
-        state = this.#states.get(scope);
-        return state?.view;
-      },
-      false, // the leader's run is the one compared with the server's
-    );
+    const run = runOn(this.#app, record, (scope) => {
+      state = this.#states.get(scope);
+      return state?.view;
+    });
     // Refused whatever the rows (unknown command, bad args): refused here as the engine would.
     // Refused by the handler on these rows: the leader decides, as the replica may lag it.
     if (!run.ok) return run.scope === null ? run : null;
-    if (!state) return null;
+    if (!state) return null; // a scope the replica does not hold: the leader runs it alone
     const pending: PendingRun = { record, scope: run.scope, writes: new Map() };
     for (const { table, key } of run.rows) pending.writes.set(cellOf(table, key), state.view.get(table, key));
     state.track(pending);
@@ -182,7 +178,7 @@ export class PageReplica {
     const before = state.shadowed;
     state.reset();
     for (const run of state.pending) {
-      const result = runCommand(this.#app, run.record, () => state.view, false);
+      const result = runOn(this.#app, run.record, () => state.view);
       run.writes = new Map();
       // One that now fails here stays pending, with no effect: the leader's answer settles it.
       if (result.ok)
@@ -225,6 +221,33 @@ export class PageReplica {
     );
   }
 }
+
+/**
+ * Runs `record` over the view of its scope (`EMPTY` when the replica does not hold it) and, when
+ * it succeeds there, layers its writes onto that view. Like the engine's `runCommand`, without
+ * the run's digest: only the leader's run is compared with the server's.
+ */
+function runOn(
+  app: AnyApp,
+  record: CommandRecord,
+  viewOf: (scope: string) => OverlayTables | undefined,
+):
+  | { ok: true; scope: string; rows: Array<{ table: string; key: string }> }
+  | { ok: false; scope: string | null; code: string; message: string } {
+  let target: OverlayTables | undefined;
+  const result = executeCommand(app, record, (scope) => {
+    target = viewOf(scope);
+    return target ?? EMPTY;
+  });
+  if (!result.ok) return result;
+  if (!target) return { ok: false, scope: result.scope, code: 'scope_not_synced', message: 'not on this page' };
+  const rows: Array<{ table: string; key: string }> = [];
+  for (const { table, key } of result.writes.changes()) rows.push({ table, key });
+  result.writes.commitTo(target);
+  return { ok: true, scope: result.scope, rows };
+}
+
+const EMPTY: ScanReader = { get: () => undefined, find: () => [], query: () => [], scan: () => [] };
 
 interface PendingRun {
   readonly record: CommandRecord;

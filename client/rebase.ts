@@ -53,8 +53,6 @@ export function runCommand(
   app: AnyApp,
   record: CommandRecord,
   overlayOf: (scope: string) => OverlayTables | undefined,
-  /** `false`: skip the digest (`''`), for a run nothing compares (the page's replica). */
-  digest = true,
 ): Run {
   let target: OverlayTables | undefined;
   const result = executeCommand(app, record, (scope) => {
@@ -77,14 +75,7 @@ export function runCommand(
     rows.push({ table, key });
   }
   result.writes.commitTo(target);
-  return {
-    ok: true,
-    scope: result.scope,
-    events: result.events,
-    digest: digest ? digestEvents(result.events) : '',
-    tables,
-    rows,
-  };
+  return { ok: true, scope: result.scope, events: result.events, digest: digestEvents(result.events), tables, rows };
 }
 
 /** Re-runs `commands` (one scope's, in seq order) over `base`; returns the overlay and each run. */
