@@ -5,6 +5,7 @@ import { ClosedError } from './closed-error.ts';
 import type { CommandUpdate } from './command-lifecycle.ts';
 import { type Query, sameRows } from './query.ts';
 import { reportError } from './report-error.ts';
+import type { FeedBatch } from './row-feed.ts';
 import { scopedQuery, scopedSubscribe } from './scoped-query.ts';
 import { INITIAL_STATUS, type SyncStatus } from './status.ts';
 
@@ -31,6 +32,7 @@ export interface SwitchHost {
 export class BackendSwitch {
   readonly #host: SwitchHost;
   readonly #subs = new Set<LocalSubscription>();
+  readonly #feeds = new Set<LocalFeed>();
   readonly #commands = new Map<string, LocalCommand>();
   /** Calls not answered yet, each with its reject (they fail with `ClosedError` at `close()`). */
   readonly #ops = new Map<(backend: Backend) => void, (error: unknown) => void>();
@@ -44,11 +46,18 @@ export class BackendSwitch {
     this.#host = host;
   }
 
-  submit(id: string, name: string, args: unknown, listener: (update: CommandUpdate) => void): Promise<Accepted> {
+  submit(
+    id: string,
+    name: string,
+    args: unknown,
+    listener: (update: CommandUpdate) => void,
+    at?: number,
+  ): Promise<Accepted> {
     const command: LocalCommand = {
       id,
       name,
       args,
+      at,
       durable: false,
       replied: false,
       listener: (update) => {
@@ -58,7 +67,7 @@ export class BackendSwitch {
       },
     };
     this.#commands.set(id, command);
-    return this.call((backend) => backend.submit(id, name, args, command.listener, true)).then((accepted) => {
+    return this.call((backend) => backend.submit(id, name, args, command.listener, true, at)).then((accepted) => {
       command.replied = true;
       if (!accepted.ok) this.#commands.delete(id);
       return accepted;
@@ -86,6 +95,26 @@ export class BackendSwitch {
       this.#subs.delete(sub);
       sub.detach?.();
     };
+  }
+
+  /** The backend's rows of `scopes` as changes; re-attached (a reset first) to each new backend. */
+  feed(scopes: ReadonlyArray<string>, listener: (batch: FeedBatch) => void): () => void {
+    const feed: LocalFeed = { scopes, listener, detach: null };
+    this.#feeds.add(feed);
+    if (this.#backend) this.#attachFeed(feed, this.#backend);
+    return () => {
+      this.#feeds.delete(feed);
+      feed.detach?.();
+      feed.detach = null;
+    };
+  }
+
+  #attachFeed(feed: LocalFeed, backend: Backend): void {
+    feed.detach?.();
+    feed.detach = backend.feed(feed.scopes, (batch) => {
+      if (!this.#feeds.has(feed) || this.#backend !== backend) return;
+      call(feed.listener, batch);
+    });
   }
 
   status(): ClientStatus {
@@ -134,6 +163,14 @@ export class BackendSwitch {
   bind(backend: Backend): void {
     for (const detach of this.#bindings.splice(0)) detach();
     this.#backend = backend;
+    // Feeds first: the new backend's reset reaches the replica before any answer it gives.
+    for (const feed of this.#feeds) {
+      try {
+        this.#attachFeed(feed, backend);
+      } catch (error) {
+        reportError(error);
+      }
+    }
     for (const sub of this.#subs) {
       try {
         this.#attach(sub, backend);
@@ -150,7 +187,7 @@ export class BackendSwitch {
     for (const command of this.#commands.values()) {
       if (!command.replied) continue; // its submit is an unanswered call, resent below
       void backend
-        .submit(command.id, command.name, command.args, command.listener, !command.durable)
+        .submit(command.id, command.name, command.args, command.listener, !command.durable, command.at)
         .then((accepted) => {
           if (!accepted.ok)
             command.listener({ id: command.id, stage: 'rejected', code: accepted.code, message: accepted.message });
@@ -170,6 +207,8 @@ export class BackendSwitch {
     for (const detach of this.#bindings.splice(0)) detach();
     for (const sub of this.#subs) sub.detach?.();
     this.#subs.clear();
+    for (const feed of this.#feeds) feed.detach?.();
+    this.#feeds.clear();
   }
 
   /** Rejects every call still unanswered with `error`. */
@@ -205,8 +244,15 @@ interface LocalSubscription {
   detach: (() => void) | null;
 }
 
+interface LocalFeed {
+  readonly scopes: ReadonlyArray<string>;
+  readonly listener: (batch: FeedBatch) => void;
+  detach: (() => void) | null;
+}
+
 interface LocalCommand {
   readonly id: string;
+  readonly at: number | undefined;
   readonly name: string;
   readonly args: unknown;
   readonly listener: (update: CommandUpdate) => void;

@@ -3,6 +3,7 @@ import type { RejectedRecord } from './client-storage.ts';
 import type { CommandUpdate } from './command-lifecycle.ts';
 import type { Engine } from './engine.ts';
 import type { Query } from './query.ts';
+import type { FeedBatch } from './row-feed.ts';
 import type { SyncStatus } from './status.ts';
 import type { SwitchableTransport } from './switchable-transport.ts';
 
@@ -32,8 +33,15 @@ export interface Backend {
     args: unknown,
     listener: (update: CommandUpdate) => void,
     resubmit: boolean,
+    /** The time the page ran it at (its replica), so the engine's run agrees. */
+    at?: number,
   ): Promise<Accepted>;
   query(query: Query): Promise<Row[]>;
+  /**
+   * The optimistic rows of `scopes` as changes (row-feed.ts): every row now, then each change.
+   * Every change a command made is sent before `submit` answers it. Returns the stop.
+   */
+  feed(scopes: ReadonlyArray<string>, listener: (batch: FeedBatch) => void): () => void;
   subscribe(query: Query, callback: (rows: Row[]) => void): () => void;
   onStatus(listener: (status: SyncStatus) => void): () => void;
   onRejected(listener: (rejection: RejectedRecord) => void): () => void;
@@ -53,17 +61,22 @@ export function engineBackend(
   saveOnline: (online: boolean) => Promise<void>,
 ): Backend {
   return {
-    async submit(id, name, args, listener, resubmit) {
+    async submit(id, name, args, listener, resubmit, at) {
       const state = engine.watch(id, listener);
-      if (state !== 'unknown' || !resubmit) return { ok: true, id };
+      if (state !== 'unknown' || !resubmit) {
+        engine.flushFeeds();
+        return { ok: true, id };
+      }
       chooseId(id);
-      const submitted = engine.submit(name, args, listener);
+      const submitted = engine.submit(name, args, listener, at);
       // Let the live queries flush first, so a caller that awaits `applied` has its updates.
       await Promise.resolve();
       await Promise.resolve();
+      engine.flushFeeds(); // the command's rows go out before its answer (see FeedBatch)
       return submitted.ok ? { ok: true, id } : { ok: false, id, code: submitted.code, message: submitted.message };
     },
     query: async (query) => engine.query(query as Parameters<Engine['query']>[0]) as Row[],
+    feed: (scopes, listener) => engine.feed(scopes, listener),
     subscribe: (query, callback) =>
       engine.subscribe(query as Parameters<Engine['subscribe']>[0], callback as (rows: unknown[]) => void),
     onStatus: (listener) => engine.onStatus(listener),

@@ -16,7 +16,8 @@ import type { CommandUpdate } from './command-lifecycle.ts';
 import type { CommandTrace } from './command-trace.ts';
 import { deferred } from './deferred.ts';
 import { type Port, type PortOptions, workerPort } from './engine-port.ts';
-import { CommandError, type Execution, toExecution } from './execution.ts';
+import { argsAsJson, CommandError, type Execution, toExecution } from './execution.ts';
+import { PageReplica } from './page-replica.ts';
 import type { Query } from './query.ts';
 import { reportError } from './report-error.ts';
 
@@ -128,12 +129,30 @@ export async function createClient<A extends AnyApp>(app: A, options: ClientOpti
       'weft: createClient needs `worker`, a module Worker whose file calls exposeWeftWorker(app) (weft/client/worker); use createInlineClient from weft/client/worker to run the engine on this thread',
     );
   }
-  return clientOn(app, await workerPort(typeof worker === 'function' ? worker() : worker, checked));
+  return clientOnLoaded(app, await workerPort(typeof worker === 'function' ? worker() : worker, checked));
+}
+
+/** `clientOn`, resolved once the page's replica holds the leader's rows of its scopes. */
+export async function clientOnLoaded<A extends AnyApp>(app: A, port: Port): Promise<WeftClient<A>> {
+  const { client, loaded } = openClient(app, port);
+  await loaded;
+  return client;
 }
 
 /** The client API over an opened engine port (in a worker, or on this thread). */
 export function clientOn<A extends AnyApp>(app: A, port: Port): WeftClient<A> {
+  return openClient(app, port).client;
+}
+
+function openClient<A extends AnyApp>(app: A, port: Port): { client: WeftClient<A>; loaded: Promise<void> } {
   const input = clientInput(app);
+  // The page's replica (page-replica.ts): commands on its scopes run here, `applied` and live
+  // queries are decided in this task; the leader's row feed keeps it equal to the engine.
+  const replica =
+    port.feed && port.scopes && port.scopes.length > 0 && Object.keys(app.tables).length > 0
+      ? new PageReplica(app, port.scopes)
+      : null;
+  const stopFeed = replica && port.feed ? port.feed(port.scopes ?? [], (batch) => replica.receive(batch)) : null;
   let current: ClientStatus = port.initial;
   const statusListeners = new Set<(status: ClientStatus) => void>();
   const stopStatus = port.onStatus((status) => {
@@ -188,6 +207,28 @@ export function clientOn<A extends AnyApp>(app: A, port: Port): WeftClient<A> {
         });
       }
       const applied = deferred();
+      const at = Date.now();
+      // Run on the replica when it holds the command's scope: decided here, now.
+      let local: { ok: true } | { ok: false; code: string; message: string } | null = null;
+      if (replica?.ready) {
+        const json = argsAsJson(checked.value.args);
+        local = json.ok
+          ? replica.run({ id, name: checked.value.name, args: json.value, at })
+          : { ok: false, code: json.code, message: json.message };
+      }
+      if (local && !local.ok) {
+        // Refused as the engine would refuse it (the same run on the same rows): never sent.
+        const refused = local;
+        if (traced) trace({ id, stage: 'rejected', at: Date.now(), code: refused.code, message: refused.message });
+        const execution = toExecution(() => ({ ...refused, id }));
+        execution.applied.catch(() => undefined);
+        // Marked handled like the engine's answer was: awaiting it still throws.
+        applied.reject(new CommandError(refused.code, refused.message));
+        return { ...execution, applied: applied.promise };
+      }
+      // Resolved behind the live queries' flush, unless `close()` came first in this task: then
+      // it settles as closed with the rest (the command never reached the engine).
+      if (local) queueMicrotask(() => !closed && applied.resolve());
       if (traced) {
         applied.promise.then(
           () => trace({ id, stage: 'applied', at: Date.now() }),
@@ -204,13 +245,16 @@ export function clientOn<A extends AnyApp>(app: A, port: Port): WeftClient<A> {
           applied.reject(error); // no-op once applied
           track({ id, stage: 'rejected', code: error.code, message: error.message });
         });
-        port.submit(id, checked.value.name, checked.value.args, track).then(
+        port.submit(id, checked.value.name, checked.value.args, track, at, local !== null).then(
           (accepted) => {
+            // The leader's rows of it arrived first: it leaves the replica's overlay.
+            if (local) replica?.settle(id, accepted.ok);
             if (accepted.ok) return applied.resolve();
             applied.reject(new CommandError(accepted.code, accepted.message));
             track({ id, stage: 'rejected', code: accepted.code, message: accepted.message });
           },
           (error: unknown) => {
+            if (local) replica?.settle(id, false);
             if (closed) return; // settled by close()
             const message = error instanceof Error ? error.message : String(error);
             applied.reject(new CommandError('internal', message));
@@ -219,16 +263,21 @@ export function clientOn<A extends AnyApp>(app: A, port: Port): WeftClient<A> {
         );
         return { ok: true, id, seq: 0 };
       });
-      // `applied` waits for the engine's answer: the command ran, or was refused there.
+      // `applied`: decided by the replica, or else by the engine's answer (ran, or refused there).
       return { ...execution, applied: applied.promise };
     },
     async query(query) {
+      // The leader answers (it holds every command this page sent before): the source of truth,
+      // and a query it cannot answer settles as closed at `close()`. Live queries use the replica.
       const checked = input.query(query);
       return (await guard(() => port.query(checked))) as never;
     },
     subscribe(query, callback) {
       if (closed) throw new ClosedError();
-      const unsubscribe = port.subscribe(input.query(query), (rows) => safely(callback as (rows: Row[]) => void, rows));
+      const checkedQuery = input.query(query);
+      if (replica?.serves(checkedQuery))
+        return subscribeReplica(replica, checkedQuery, callback as (rows: Row[]) => void);
+      const unsubscribe = port.subscribe(checkedQuery, (rows) => safely(callback as (rows: Row[]) => void, rows));
       return () => void unsubscribe.then((stop) => stop()).catch(() => undefined);
     },
     status: () => current,
@@ -253,6 +302,7 @@ export function clientOn<A extends AnyApp>(app: A, port: Port): WeftClient<A> {
       if (closed) return;
       closed = true;
       try {
+        stopFeed?.();
         await stopStatus.then((stop) => stop());
         await port.close(); // commits what is queued: stages reached by then are reported first
       } finally {
@@ -265,7 +315,29 @@ export function clientOn<A extends AnyApp>(app: A, port: Port): WeftClient<A> {
       }
     },
   };
-  return client as WeftClient<A>;
+  return { client: client as WeftClient<A>, loaded: replica ? replica.loaded : Promise.resolve() };
+}
+
+/**
+ * A live query on the replica. The first result is delivered in a microtask, as it was when it
+ * came from the engine, so a callback may use the unsubscribe `subscribe` returned.
+ */
+function subscribeReplica(replica: PageReplica, query: Query, callback: (rows: Row[]) => void): () => void {
+  let started = false;
+  let stopped = false;
+  let latest: Row[] = [];
+  const stop = replica.subscribe(query, (rows) => {
+    latest = rows;
+    if (started && !stopped) safely(callback, rows);
+  });
+  queueMicrotask(() => {
+    started = true;
+    if (!stopped) safely(callback, latest);
+  });
+  return () => {
+    stopped = true;
+    stop();
+  };
 }
 
 /** The scope a command targets, as its definition computes it; `null` when that throws. */

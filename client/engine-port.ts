@@ -7,6 +7,7 @@ import type { CommandUpdate } from './command-lifecycle.ts';
 import { deferred } from './deferred.ts';
 import type { Query } from './query.ts';
 import { reportError } from './report-error.ts';
+import type { FeedBatch } from './row-feed.ts';
 import type { WeftWorkerApi } from './worker.ts';
 import { Batcher, type FromWorker, type ToWorker } from './worker-stream.ts';
 
@@ -21,7 +22,23 @@ export interface PortOptions {
 /** The engine's side as `createClient` uses it, whether it is a worker or on this thread. */
 export interface Port {
   readonly initial: ClientStatus;
-  submit(id: string, name: string, args: unknown, listener: (update: CommandUpdate) => void): Promise<Accepted>;
+  /** The scopes the page reads: what its replica holds (with `feed`). */
+  readonly scopes?: ReadonlyArray<string>;
+  submit(
+    id: string,
+    name: string,
+    args: unknown,
+    listener: (update: CommandUpdate) => void,
+    at?: number,
+    /** The page's replica applied it already: nothing waits for the answer this task. */
+    applied?: boolean,
+  ): Promise<Accepted>;
+  /**
+   * The leader's rows of `scopes` as changes, for the page's replica (row-feed.ts); each batch
+   * that holds a command's changes comes before `submit`'s answer for it. Without it, the page
+   * has no replica and every command waits for the engine.
+   */
+  feed?(scopes: ReadonlyArray<string>, listener: (batch: FeedBatch) => void): () => void;
   query(query: Query): Promise<Row[]>;
   subscribe(query: Query, callback: (rows: Row[]) => void): Promise<() => void>;
   onStatus(callback: (status: ClientStatus) => void): Promise<() => void>;
@@ -63,6 +80,10 @@ export async function workerPort(worker: Worker, options: PortOptions): Promise<
   const answers = new Map<string, { resolve(accepted: Accepted): void; reject(error: unknown): void }>();
   const listeners = new Map<string, (update: CommandUpdate) => void>();
   const subs = new Map<number, (rows: Row[]) => void>();
+  let feedListener: ((batch: FeedBatch) => void) | null = null;
+  /** Queries not answered yet, by id: they travel behind the commands sent before them. */
+  const queries = new Map<number, { resolve(rows: Row[]): void; reject(error: unknown): void }>();
+  let nextQuery = 1;
   const statusListeners = new Set<(status: ClientStatus) => void>();
   const rejectedListeners = new Set<(rejection: RejectedRecord) => void>();
   let nextSub = 1;
@@ -78,6 +99,17 @@ export async function workerPort(worker: Worker, options: PortOptions): Promise<
         return;
       case 'rows':
         subs.get(item.subId)?.(item.rows);
+        return;
+      case 'feed':
+        feedListener?.(item.batch);
+        return;
+      case 'queried':
+        queries.get(item.queryId)?.resolve(item.rows);
+        queries.delete(item.queryId);
+        return;
+      case 'queryFailed':
+        queries.get(item.queryId)?.reject(Object.assign(new Error(item.message), { name: item.name }));
+        queries.delete(item.queryId);
         return;
       case 'accepted': {
         const { accepted } = item;
@@ -113,13 +145,30 @@ export async function workerPort(worker: Worker, options: PortOptions): Promise<
   };
   return {
     initial,
-    submit: (id, name, args, listener) =>
+    scopes: [...options.scopes],
+    submit: (id, name, args, listener, at, applied) =>
       new Promise<Accepted>((resolve, reject) => {
         listeners.set(id, listener);
         answers.set(id, { resolve, reject });
-        out.send({ kind: 'submit', id, name, args });
+        const op: ToWorker =
+          at === undefined ? { kind: 'submit', id, name, args } : { kind: 'submit', id, name, args, at };
+        if (applied) out.sendSoon(op);
+        else out.send(op);
       }),
-    query: (query) => remote.query(query),
+    feed(scopes, listener) {
+      feedListener = listener;
+      out.send({ kind: 'feed', scopes: [...scopes] });
+      return () => {
+        feedListener = null;
+      };
+    },
+    // On the stream, not Comlink: a query sees every command executed before it on this page.
+    query: (query) =>
+      new Promise<Row[]>((resolve, reject) => {
+        const queryId = nextQuery++;
+        queries.set(queryId, { resolve, reject });
+        out.send({ kind: 'query', queryId, query });
+      }),
     async subscribe(query, callback) {
       const subId = nextSub++;
       subs.set(subId, callback);
@@ -150,6 +199,8 @@ export async function workerPort(worker: Worker, options: PortOptions): Promise<
         const closed = new ClosedError();
         for (const answer of answers.values()) answer.reject(closed);
         answers.clear();
+        for (const query of queries.values()) query.reject(closed);
+        queries.clear();
         stream.close();
         remote[Comlink.releaseProxy]();
         worker.terminate();

@@ -9,6 +9,7 @@ import { type Query, runQuery } from './query.ts';
 import { runCommand } from './rebase.ts';
 import { rebuildOutdatedScopes } from './rebuild-projections.ts';
 import { type EngineCore, markStatus, Reconciler } from './reconciler.ts';
+import { type FeedBatch, RowFeed } from './row-feed.ts';
 import { loadScopeStates } from './scope-state.ts';
 import { INITIAL_STATUS, StatusStore, type SyncStatus } from './status.ts';
 import { durableWhenConfirmed, openingStatus, reportStorageFailures, undurableRefuser } from './storage-failures.ts';
@@ -58,6 +59,7 @@ export class Engine<A extends AnyApp = AnyApp> {
   readonly #memoryOnly: boolean;
   readonly #refuse: (command: PendingCommand, error: unknown) => void;
   #closed = false;
+  readonly #feeds = new Set<RowFeed>();
 
   static async open<A extends AnyApp>(options: EngineOptions<A>): Promise<Engine<A>> {
     const newId = options.newId ?? (() => crypto.randomUUID());
@@ -123,13 +125,14 @@ export class Engine<A extends AnyApp = AnyApp> {
    * A command rejected locally (unknown, invalid args, its handler rejects) takes no seq and
    * never reaches the outbox.
    */
-  submit(name: string, args: unknown, listener?: (update: CommandUpdate) => void): Submitted {
+  submit(name: string, args: unknown, listener?: (update: CommandUpdate) => void, givenAt?: number): Submitted {
     const { app, scopes, outbox, writer, lifecycle, live, status, clock } = this.#core;
     const id = this.#newId();
     if (this.#closed) return { ok: false, id, code: 'closed', message: 'the engine is closed' };
     const json = argsAsJson(args);
     if (!json.ok) return { ok: false, id, code: json.code, message: json.message };
-    const at = clock.now();
+    // A page that ran the command already (its replica) gives its time, so both runs agree.
+    const at = givenAt ?? clock.now();
     const run = runCommand(app, { id, name, args: json.value, at }, (scope) => scopes.get(scope)?.overlay);
     if (!run.ok) return { ok: false, id, code: run.code, message: run.message };
     const command: PendingCommand = {
@@ -176,6 +179,28 @@ export class Engine<A extends AnyApp = AnyApp> {
   ): () => void {
     this.#read(query as Query); // throws now on a bad query, not later in a microtask
     return this.#core.live.subscribe(query as Query, callback as (rows: unknown[], diff: LiveDiff) => void);
+  }
+
+  /**
+   * Sends every row of `scopes` (a reset batch) to `listener` now, then each change of them
+   * (row-feed.ts): what a page's replica mirrors. Returns the stop.
+   */
+  feed(scopes: ReadonlyArray<string>, listener: (batch: FeedBatch) => void): () => void {
+    const { app, scopes: states, live } = this.#core;
+    const feed = new RowFeed(scopes, app.tables, (scope) => states.get(scope)?.overlay, listener);
+    feed.start(this.#core.outbox.all().map((command) => command.id));
+    this.#feeds.add(feed);
+    const detach = live.observe(feed);
+    return () => {
+      feed.stop();
+      this.#feeds.delete(feed);
+      detach();
+    };
+  }
+
+  /** Sends what every feed has collected: done before a submit is answered (see FeedBatch). */
+  flushFeeds(): void {
+    for (const feed of this.#feeds) feed.flush();
   }
 
   status(): SyncStatus {

@@ -81,6 +81,17 @@ export class LeaderService {
         }
         return;
       }
+      case 'feed': {
+        if (message.to !== this.#id) return;
+        const subs = this.#follower(message.from);
+        subs.get(message.subId)?.();
+        const { from, subId } = message;
+        subs.set(
+          subId,
+          this.#backend.feed(message.scopes, (batch) => this.#post({ kind: 'feedRows', to: from, subId, batch })),
+        );
+        return;
+      }
       case 'unsubscribe': {
         if (message.to !== this.#id) return;
         const subs = this.#followers.get(message.from);
@@ -141,6 +152,7 @@ export class LeaderService {
             this.#post({ kind: 'command', to, update });
           },
           call.resubmit,
+          call.at,
         );
       case 'query':
         return backend.query(call.query);

@@ -34,6 +34,12 @@ export interface LiveQueriesOptions {
   readonly scopes: () => ReadonlyArray<string>;
 }
 
+/** What a row feed takes from live queries: the same reports of changed rows and tables. */
+export interface LiveObserver {
+  changed(scope: string, rows: ReadonlyArray<ChangedRow>): void;
+  invalidate(scope: string, tables: ReadonlyArray<string>): void;
+}
+
 interface Subscription {
   readonly query: Query;
   readonly plan: QueryPlan;
@@ -58,6 +64,8 @@ export class LiveQueries {
   /** Scope → table → changed keys, or `'all'` for a whole-table invalidation. */
   #dirty = new Map<string, Map<string, Set<string> | 'all'>>();
   #scheduled = false;
+  /** Row feeds (row-feed.ts) told of every change too: the pages' replicas mirror them. */
+  readonly #observers = new Set<LiveObserver>();
 
   constructor(options: LiveQueriesOptions) {
     this.#options = options;
@@ -73,8 +81,19 @@ export class LiveQueries {
     return () => this.#subscriptions.delete(subscription);
   }
 
+  /** Tells `observer` of every change reported from now on; returns the detach. */
+  observe(observer: LiveObserver): () => void {
+    this.#observers.add(observer);
+    return () => this.#observers.delete(observer);
+  }
+
   /** Whole tables of `scope` changed in ways the writer cannot list: their subscriptions re-run. */
   invalidate(scope: string, tables: Iterable<string>): void {
+    if (this.#observers.size > 0) {
+      const list = [...tables];
+      tables = list;
+      for (const observer of this.#observers) observer.invalidate(scope, list);
+    }
     if (this.#subscriptions.size === 0) return;
     const dirty = this.#scopeDirty(scope);
     for (const table of tables) dirty.set(table, 'all');
@@ -83,6 +102,11 @@ export class LiveQueries {
 
   /** These rows of `scope` were put or deleted. */
   changed(scope: string, rows: Iterable<ChangedRow>): void {
+    if (this.#observers.size > 0) {
+      const list = [...rows];
+      rows = list;
+      for (const observer of this.#observers) observer.changed(scope, list);
+    }
     if (this.#subscriptions.size === 0) return;
     const dirty = this.#scopeDirty(scope);
     for (const { table, key } of rows) {

@@ -4,6 +4,7 @@ import type { RejectedRecord } from './client-storage.ts';
 import type { CommandUpdate } from './command-lifecycle.ts';
 import type { Query } from './query.ts';
 import { reportError } from './report-error.ts';
+import type { FeedBatch } from './row-feed.ts';
 import type { SyncStatus } from './status.ts';
 import { type FromLeader, type LeaderCall, parseReplyValue, type ToLeader } from './tabs-protocol.ts';
 
@@ -21,6 +22,7 @@ export class RemoteLeader implements Backend {
     { method: LeaderCall['method']; resolve(value: unknown): void; reject(error: Error): void }
   >();
   readonly #subs = new Map<number, (rows: Row[]) => void>();
+  readonly #feeds = new Map<number, (batch: FeedBatch) => void>();
   readonly #commands = new Map<string, (update: CommandUpdate) => void>();
   readonly #statusListeners = new Set<(status: SyncStatus) => void>();
   readonly #rejectedListeners = new Set<(rejection: RejectedRecord) => void>();
@@ -61,6 +63,9 @@ export class RemoteLeader implements Backend {
       case 'rows':
         if (message.to === this.#tab) this.#subs.get(message.subId)?.(message.rows);
         return;
+      case 'feedRows':
+        if (message.to === this.#tab) this.#feeds.get(message.subId)?.(message.batch);
+        return;
       case 'command':
         if (message.to !== this.#tab) return;
         this.#commands.get(message.update.id)?.(message.update);
@@ -85,6 +90,7 @@ export class RemoteLeader implements Backend {
     this.#disposed = true;
     this.#calls.clear();
     this.#subs.clear();
+    this.#feeds.clear();
     this.#commands.clear();
     this.#statusListeners.clear();
     this.#rejectedListeners.clear();
@@ -96,9 +102,21 @@ export class RemoteLeader implements Backend {
     args: unknown,
     listener: (update: CommandUpdate) => void,
     resubmit: boolean,
+    at?: number,
   ): Promise<Accepted> {
     this.#commands.set(id, listener);
-    return this.#call({ method: 'submit', id, name, args, resubmit }) as Promise<Accepted>;
+    const call: LeaderCall = { method: 'submit', id, name, args, resubmit, ...(at === undefined ? {} : { at }) };
+    return this.#call(call) as Promise<Accepted>;
+  }
+
+  feed(scopes: ReadonlyArray<string>, listener: (batch: FeedBatch) => void): () => void {
+    const subId = this.#nextId++;
+    this.#feeds.set(subId, listener);
+    this.#post({ kind: 'feed', from: this.#tab, to: this.leader, subId, scopes: [...scopes] });
+    return () => {
+      if (!this.#feeds.delete(subId) || this.#disposed) return;
+      this.#post({ kind: 'unsubscribe', from: this.#tab, to: this.leader, subId });
+    };
   }
 
   query(query: Query): Promise<Row[]> {

@@ -1,5 +1,5 @@
 import type { AnyApp } from '../shared/index.ts';
-import { type ClientOptions, checkClientOptions, clientOn, type WeftClient } from './create-client.ts';
+import { type ClientOptions, checkClientOptions, clientOnLoaded, type WeftClient } from './create-client.ts';
 import type { Port, PortOptions } from './engine-port.ts';
 import { TabSession } from './tabs.ts';
 
@@ -9,7 +9,9 @@ export async function sessionPort(app: AnyApp, options: PortOptions): Promise<Po
   const session = await TabSession.open(app, { url, scopes, dbName, ...(auth === undefined ? {} : { auth }) });
   return {
     initial: session.status(),
-    submit: (id, name, args, listener) => session.submit(id, name, args, listener),
+    scopes: [...scopes],
+    submit: (id, name, args, listener, at) => session.submit(id, name, args, listener, at),
+    feed: (feedScopes, listener) => session.feed(feedScopes, listener),
     query: (query) => session.query(query),
     subscribe: async (query, callback) => session.subscribe(query, callback),
     onStatus: async (callback) => session.onStatus(callback),
@@ -34,5 +36,5 @@ export async function createInlineClient<A extends AnyApp>(
   app: A,
   options: Omit<ClientOptions, 'worker'>,
 ): Promise<WeftClient<A>> {
-  return clientOn(app, await sessionPort(app, checkClientOptions(options)));
+  return clientOnLoaded(app, await sessionPort(app, checkClientOptions(options)));
 }

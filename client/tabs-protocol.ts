@@ -4,6 +4,7 @@ import type { Accepted } from './backend.ts';
 import type { RejectedRecord } from './client-storage.ts';
 import type { CommandUpdate } from './command-lifecycle.ts';
 import type { Query } from './query.ts';
+import type { FeedBatch } from './row-feed.ts';
 import type { SyncStatus } from './status.ts';
 
 /**
@@ -32,7 +33,15 @@ export type ToLeader =
       readonly subId: number;
       readonly query: Query;
     }
-  | { readonly kind: 'unsubscribe'; readonly from: string; readonly to: string; readonly subId: number };
+  | { readonly kind: 'unsubscribe'; readonly from: string; readonly to: string; readonly subId: number }
+  /** The follower's replica: the rows of `scopes` as changes (`feedRows`); stopped by `unsubscribe`. */
+  | {
+      readonly kind: 'feed';
+      readonly from: string;
+      readonly to: string;
+      readonly subId: number;
+      readonly scopes: ReadonlyArray<string>;
+    };
 
 export type LeaderCall =
   | {
@@ -41,6 +50,7 @@ export type LeaderCall =
       readonly name: string;
       readonly args: unknown;
       readonly resubmit: boolean;
+      readonly at?: number;
     }
   | { readonly method: 'query'; readonly query: Query }
   | { readonly method: 'rejections' }
@@ -67,6 +77,7 @@ export type FromLeader =
       readonly error?: { readonly name: string; readonly message: string };
     }
   | { readonly kind: 'rows'; readonly to: string; readonly subId: number; readonly rows: Row[] }
+  | { readonly kind: 'feedRows'; readonly to: string; readonly subId: number; readonly batch: FeedBatch }
   | { readonly kind: 'command'; readonly to: string; readonly update: CommandUpdate }
   | { readonly kind: 'status'; readonly leader: string; readonly status: SyncStatus }
   | { readonly kind: 'rejected'; readonly leader: string; readonly rejection: RejectedRecord };
@@ -170,8 +181,23 @@ const UpdateSchema = v.variant('stage', [
   v.object({ id: Id, stage: v.literal('rejected'), code: v.string(), message: Text }),
 ]);
 
+const ScopeName = v.pipe(v.string(), v.minLength(1), v.maxLength(1000));
+const FeedBatchSchema = v.object({
+  reset: v.boolean(),
+  tables: v.array(v.object({ scope: ScopeName, table: Field, rows: Rows })),
+  rows: v.array(v.object({ scope: ScopeName, table: Field, key: v.string(), row: v.nullable(RowSchema) })),
+  included: v.optional(v.array(Id)),
+});
+
 const CallSchema = v.variant('method', [
-  v.object({ method: v.literal('submit'), id: Id, name: v.string(), args: v.unknown(), resubmit: v.boolean() }),
+  v.object({
+    method: v.literal('submit'),
+    id: Id,
+    name: v.string(),
+    args: v.unknown(),
+    resubmit: v.boolean(),
+    at: v.optional(v.pipe(v.number(), v.finite())),
+  }),
   v.object({ method: v.literal('query'), query: QuerySchema }),
   v.object({ method: v.literal('rejections') }),
   v.object({ method: v.literal('dismiss'), ids: v.array(Id) }),
@@ -183,6 +209,7 @@ const TabMessageSchema = v.variant('kind', [
   v.object({ kind: v.literal('call'), from: Id, to: Id, callId: Counter, call: CallSchema }),
   v.object({ kind: v.literal('subscribe'), from: Id, to: Id, subId: Counter, query: QuerySchema }),
   v.object({ kind: v.literal('unsubscribe'), from: Id, to: Id, subId: Counter }),
+  v.object({ kind: v.literal('feed'), from: Id, to: Id, subId: Counter, scopes: Scopes }),
   v.object({ kind: v.literal('leader'), leader: Id, status: StatusSchema, scopes: v.optional(Scopes) }),
   v.object({
     kind: v.literal('reply'),
@@ -193,6 +220,7 @@ const TabMessageSchema = v.variant('kind', [
     error: v.optional(v.object({ name: v.string(), message: Text })),
   }),
   v.object({ kind: v.literal('rows'), to: Id, subId: Counter, rows: Rows }),
+  v.object({ kind: v.literal('feedRows'), to: Id, subId: Counter, batch: FeedBatchSchema }),
   v.object({ kind: v.literal('command'), to: Id, update: UpdateSchema }),
   v.object({ kind: v.literal('status'), leader: Id, status: StatusSchema }),
   v.object({ kind: v.literal('rejected'), leader: Id, rejection: RejectionSchema }),

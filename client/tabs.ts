@@ -10,6 +10,7 @@ import { openTabEngine, type SessionConfig } from './open-tab-engine.ts';
 import type { Query } from './query.ts';
 import { RemoteLeader } from './remote-leader.ts';
 import { reportError } from './report-error.ts';
+import type { FeedBatch } from './row-feed.ts';
 import {
   channelName,
   type FromLeader,
@@ -82,8 +83,19 @@ export class TabSession {
     this.#channel.onmessageerror = () => reportError(new TypeError('weft: a tab message could not be deserialized'));
   }
 
-  submit(id: string, name: string, args: unknown, listener: (update: CommandUpdate) => void): Promise<Accepted> {
-    return this.#calls.submit(id, name, args, listener);
+  submit(
+    id: string,
+    name: string,
+    args: unknown,
+    listener: (update: CommandUpdate) => void,
+    at?: number,
+  ): Promise<Accepted> {
+    return this.#calls.submit(id, name, args, listener, at);
+  }
+
+  /** The leader's rows of `scopes` as changes, whichever tab leads: a reset again after each leader change. */
+  feed(scopes: ReadonlyArray<string>, listener: (batch: FeedBatch) => void): () => void {
+    return this.#calls.feed(scopes, listener);
   }
 
   query(query: Query): Promise<Row[]> {
@@ -262,6 +274,7 @@ function isFromLeader(message: TabMessage): message is FromLeader {
     message.kind !== 'hello' &&
     message.kind !== 'call' &&
     message.kind !== 'subscribe' &&
-    message.kind !== 'unsubscribe'
+    message.kind !== 'unsubscribe' &&
+    message.kind !== 'feed'
   );
 }

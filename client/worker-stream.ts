@@ -3,6 +3,7 @@ import type { Accepted, ClientStatus } from './backend.ts';
 import type { RejectedRecord } from './client-storage.ts';
 import type { CommandUpdate } from './command-lifecycle.ts';
 import type { Query } from './query.ts';
+import type { FeedBatch } from './row-feed.ts';
 
 /**
  * The hot traffic between `createClient` and its worker: commands, subscriptions, and what
@@ -17,16 +18,31 @@ import type { Query } from './query.ts';
  * - The last batch the worker sends is `{ kind: 'closed' }`: after it, nothing follows.
  */
 export type ToWorker =
-  | { readonly kind: 'submit'; readonly id: string; readonly name: string; readonly args: unknown }
+  | {
+      readonly kind: 'submit';
+      readonly id: string;
+      readonly name: string;
+      readonly args: unknown;
+      /** When the page's replica ran it: the engine runs it at the same time. */
+      readonly at?: number;
+    }
+  /** The page's replica: the leader's rows of `scopes` as changes, from now on (`feed` back). */
+  | { readonly kind: 'feed'; readonly scopes: ReadonlyArray<string> }
   | { readonly kind: 'subscribe'; readonly subId: number; readonly query: Query }
   | { readonly kind: 'unsubscribe'; readonly subId: number }
+  /** A one-shot query, behind the commands sent before it: answered with `queried` or `queryFailed`. */
+  | { readonly kind: 'query'; readonly queryId: number; readonly query: Query }
   /** Answered with `drained` once everything sent before it has run (the page closes after it). */
   | { readonly kind: 'drain' };
 
 export type FromWorker =
   | { readonly kind: 'status'; readonly status: ClientStatus }
   | { readonly kind: 'rows'; readonly subId: number; readonly rows: Row[] }
+  /** Sent before the `accepted` of any command whose changes it holds (row-feed.ts). */
+  | { readonly kind: 'feed'; readonly batch: FeedBatch }
   | { readonly kind: 'accepted'; readonly accepted: Accepted }
+  | { readonly kind: 'queried'; readonly queryId: number; readonly rows: Row[] }
+  | { readonly kind: 'queryFailed'; readonly queryId: number; readonly name: string; readonly message: string }
   /** The submit threw (a bug, or the worker was not opened): the command did not run. */
   | { readonly kind: 'failed'; readonly id: string; readonly message: string }
   | { readonly kind: 'update'; readonly update: CommandUpdate }
@@ -48,6 +64,8 @@ export class Batcher<T> {
   #scheduled = false;
   #holds = 0;
   #lazy = false;
+  /** A task flush is scheduled by `sendSoon`. */
+  #soon = false;
 
   /** At most this many items wait for the flush: a long synchronous loop sends as it goes. */
   readonly #max: number;
@@ -62,6 +80,22 @@ export class Batcher<T> {
     this.#items.push(item);
     if (this.#items.length >= this.#max && this.#holds === 0) this.flush();
     else this.#schedule();
+  }
+
+  /**
+   * Sends `item` with the next flush, at the latest in a later task: for what nobody awaits now
+   * (a command the page's replica applied), so a loop of awaited commands costs one message.
+   */
+  sendSoon(item: T): void {
+    this.#items.push(item);
+    if (this.#items.length >= this.#max && this.#holds === 0) this.flush();
+    else if (!this.#scheduled && !this.#soon) {
+      this.#soon = true;
+      setTimeout(() => {
+        this.#soon = false;
+        if (this.#holds === 0) this.flush();
+      }, 0);
+    }
   }
 
   /**

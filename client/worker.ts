@@ -92,6 +92,7 @@ function serveStream(session: TabSession, port: MessagePort): () => void {
     },
   });
   const subs = new Map<number, () => void>();
+  let feed: (() => void) | null = null;
   const detach = [
     session.onStatus(() => out.touch()),
     session.onRejected((rejection) => out.send({ kind: 'rejected', rejection })),
@@ -119,7 +120,24 @@ function serveStream(session: TabSession, port: MessagePort): () => void {
   const run = (op: ToWorker, answers: Array<Promise<unknown>>) => {
     switch (op.kind) {
       case 'submit':
-        answers.push(submit(op.id, op.name, op.args));
+        answers.push(submit(op.id, op.name, op.args, op.at));
+        return;
+      case 'query': {
+        const { queryId } = op;
+        answers.push(
+          session.query(op.query).then(
+            (rows) => out.send({ kind: 'queried', queryId, rows }),
+            (error: unknown) => {
+              const { name, message } = error instanceof Error ? error : new Error(String(error));
+              out.send({ kind: 'queryFailed', queryId, name, message });
+            },
+          ),
+        );
+        return;
+      }
+      case 'feed':
+        feed?.();
+        feed = session.feed(op.scopes, (batch) => out.send({ kind: 'feed', batch }));
         return;
       case 'subscribe':
         try {
@@ -150,10 +168,10 @@ function serveStream(session: TabSession, port: MessagePort): () => void {
     draining = true;
     drain();
   };
-  const submit = (id: string, name: string, args: unknown): Promise<unknown> => {
+  const submit = (id: string, name: string, args: unknown, at: number | undefined): Promise<unknown> => {
     let answer: Promise<Accepted>;
     try {
-      answer = session.submit(id, name, args, (update) => out.send({ kind: 'update', update }));
+      answer = session.submit(id, name, args, (update) => out.send({ kind: 'update', update }), at);
     } catch (error) {
       answer = Promise.reject(error);
     }
@@ -168,6 +186,8 @@ function serveStream(session: TabSession, port: MessagePort): () => void {
     for (const stop of detach) stop();
     for (const stop of subs.values()) stop();
     subs.clear();
+    feed?.();
+    feed = null;
     out.flush();
     port.postMessage([{ kind: 'closed' }] satisfies FromWorker[]);
     port.onmessage = null;
