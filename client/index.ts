@@ -1,7 +1,8 @@
 /**
- * weft/client: what the page imports. `createClient` talks to the engine in a module worker
- * (whose file calls `exposeWeftWorker` from `weft/client/worker`); nothing here loads the
- * engine, Dexie or IndexedDB, so they stay in the worker's chunk.
+ * weft/client: what the page imports. `createClient` runs commands on the page's in-memory
+ * replica and talks to the engine in a module worker (whose file calls `exposeWeftWorker` from
+ * `weft/client/worker`); nothing here loads Dexie, IndexedDB, sync or the tab election, so they
+ * stay in the worker's chunk.
  */
 export type { Accepted, ClientStatus } from './backend.ts';
 export { InvalidInputError } from './client-input.ts';

@@ -173,7 +173,7 @@ describe('weft installed from its tarball into an app of its own', () => {
     }
   });
 
-  it('builds with Vite: the page chunk carries no Dexie and no engine, the worker chunk does', () => {
+  it('builds with Vite: the page chunk carries no Dexie or IndexedDB code, the worker chunk does', () => {
     run('vite build (the example app)', 'npx', ['vite', 'build', '--logLevel', 'warn'], app);
     const assets = path.join(app, 'dist/assets');
     const scripts = readdirSync(assets).filter((name) => name.endsWith('.js'));
