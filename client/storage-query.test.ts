@@ -1,5 +1,6 @@
 import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
 import { describe, expect, it } from 'vitest';
+import { storageUnderTest } from '../tests/support/query-arbitraries.ts';
 import { checkQueryStore, queryTables } from '../tests/support/query-property.ts';
 import type { ClientStorage } from './client-storage.ts';
 import { dexieStorage } from './dexie-storage.ts';
@@ -15,25 +16,7 @@ const adapters: Record<string, () => ClientStorage> = {
 for (const [name, make] of Object.entries(adapters)) {
   describe(`${name} storage: queryRows`, () => {
     it('reads what the reference reads (filter, sort, slice) after every commit (property)', async () => {
-      await checkQueryStore(async () => {
-        const storage = make();
-        await storage.load({ scopes: ['s'], newClientId: () => 'c' });
-        // Rows of another scope, with the same keys, must never show up.
-        await storage.commit({
-          rows: [{ table: 'items', scope: 't', key: 'a', row: { id: 'a', g: 'x', n: 1, s: 'a' } }],
-        });
-        return {
-          apply: (ops) =>
-            storage.commit({
-              rows: ops.map((op) =>
-                op.kind === 'put'
-                  ? { table: 'items', scope: 's', key: op.row.id, row: op.row }
-                  : { table: 'items', scope: 's', key: op.id, row: null },
-              ),
-            }),
-          query: (q) => storage.queryRows('items', 's', q),
-        };
-      }, 40);
+      await checkQueryStore(() => storageUnderTest(make()), 40);
     });
 
     it('refuses a query no declared index serves, naming the index', async () => {

@@ -1,17 +1,12 @@
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { copyFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
 import {
   addCard,
-  type Browser,
-  type DemoServer,
   docsScreenshot,
-  launchBrowser,
   openBoard,
   screenshotPath,
-  startDemoServer,
   titlesIn,
+  twoPeopleForFile,
   waitInSync,
 } from './e2e-support.ts';
 
@@ -20,34 +15,19 @@ import {
  * it: the offline WIP-limit conflict between two browsers, an offline card across a reload,
  * two tabs of one browser, and the page loading from its service worker with the server down.
  */
-let server: DemoServer;
-let ann: Browser;
-let bob: Browser;
-let dataDir: string;
 const conflictBoard = `conflict-${Date.now().toString(36)}`;
 
-beforeAll(async () => {
-  dataDir = mkdtempSync(path.join(tmpdir(), 'weft-e2e-data-'));
-  mkdirSync(path.dirname(screenshotPath('x')), { recursive: true });
-  server = await startDemoServer(dataDir);
-  [ann, bob] = await Promise.all([launchBrowser(), launchBrowser()]);
-});
-
-afterAll(async () => {
-  await Promise.allSettled([ann?.close(), bob?.close()]);
-  await server?.stop();
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-});
+const people = twoPeopleForFile();
 
 describe('the kanban demo', () => {
   it('settles an offline WIP-limit conflict: one move accepted, the other rejected and explained', async () => {
-    const a = await openBoard(ann.context, server.url, conflictBoard);
+    const a = await openBoard(people.ann.context, people.server.url, conflictBoard);
     await expect.poll(() => a.getByTestId('column-count-doing').textContent()).toBe('0/2');
     await addCard(a, 'doing', 'Already doing');
     const annCard = await addCard(a, 'todo', "Ann's card");
     const bobCard = await addCard(a, 'todo', "Bob's card");
     await waitInSync(a);
-    const b = await openBoard(bob.context, server.url, conflictBoard);
+    const b = await openBoard(people.bob.context, people.server.url, conflictBoard);
     await expect.poll(() => titlesIn(b, 'todo')).toEqual(["Ann's card", "Bob's card"]);
     await expect.poll(() => titlesIn(b, 'doing')).toEqual(['Already doing']);
     await waitInSync(b);
@@ -107,7 +87,7 @@ describe('the kanban demo', () => {
 
   it('keeps a card added offline across a reload, and syncs it later', async () => {
     const board = `offline-${Date.now().toString(36)}`;
-    let page = await openBoard(ann.context, server.url, board);
+    let page = await openBoard(people.ann.context, people.server.url, board);
     await waitInSync(page);
     await page.getByTestId('online-switch').uncheck();
     await addCard(page, 'todo', 'Written offline');
@@ -127,15 +107,15 @@ describe('the kanban demo', () => {
     await page.close();
 
     // Another browser sees it: it reached the server.
-    page = await openBoard(bob.context, server.url, board);
+    page = await openBoard(people.bob.context, people.server.url, board);
     await expect.poll(() => titlesIn(page, 'todo')).toEqual(['Written offline']);
     await page.close();
   });
 
   it('keeps two tabs of one browser in step', async () => {
     const board = `tabs-${Date.now().toString(36)}`;
-    const one = await openBoard(bob.context, server.url, board);
-    const two = await openBoard(bob.context, server.url, board);
+    const one = await openBoard(people.bob.context, people.server.url, board);
+    const two = await openBoard(people.bob.context, people.server.url, board);
     const card = await addCard(one, 'todo', 'From tab one');
     await expect.poll(() => titlesIn(two, 'todo')).toEqual(['From tab one']);
 
@@ -154,7 +134,7 @@ describe('the kanban demo', () => {
   });
 
   it('loads from the service worker and shows the board from IndexedDB with the server down', async () => {
-    const page = await openBoard(ann.context, server.url, conflictBoard);
+    const page = await openBoard(people.ann.context, people.server.url, conflictBoard);
     await page.evaluate(async () => {
       await navigator.serviceWorker.ready;
     });
@@ -162,7 +142,7 @@ describe('the kanban demo', () => {
     await expect.poll(() => page.evaluate(() => navigator.serviceWorker.controller !== null)).toBe(true);
     await expect.poll(() => titlesIn(page, 'doing')).toEqual(['Already doing', "Ann's card"]);
 
-    await server.stop();
+    await people.server.stop();
     const response = await page.reload();
     expect(response?.fromServiceWorker()).toBe(true);
     await page.getByTestId('column-doing').waitFor();

@@ -1,18 +1,6 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  addCard,
-  type Browser,
-  type DemoServer,
-  launchBrowser,
-  openBoard,
-  screenshotPath,
-  startDemoServer,
-  waitInSync,
-} from './e2e-support.ts';
+import { describe, expect, it } from 'vitest';
+import { addCard, openBoard, screenshotPath, twoPeopleForFile, waitInSync } from './e2e-support.ts';
 
 /**
  * Collaborative text in the demo (issue 18), in Debian's Chromium against `npm start`: two
@@ -20,24 +8,9 @@ import {
  * keystrokes; after each reconnects, both show the same text, with every character each typed
  * and each person's typing in one piece, and the audit panel lists both people's edits.
  */
-let server: DemoServer;
-let ann: Browser;
-let bob: Browser;
-let dataDir: string;
 const board = `text-${Date.now().toString(36)}`;
 
-beforeAll(async () => {
-  dataDir = mkdtempSync(path.join(tmpdir(), 'weft-e2e-data-'));
-  mkdirSync(path.dirname(screenshotPath('x')), { recursive: true });
-  server = await startDemoServer(dataDir);
-  [ann, bob] = await Promise.all([launchBrowser(), launchBrowser()]);
-});
-
-afterAll(async () => {
-  await Promise.allSettled([ann?.close(), bob?.close()]);
-  await server?.stop();
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-});
+const people = twoPeopleForFile();
 
 const description = (page: Page, cardId: string) => page.getByTestId(`card-description-${cardId}`);
 
@@ -52,13 +25,13 @@ async function typeAtEnd(page: Page, cardId: string, first: string, second: stri
 
 describe('the demo card description', () => {
   it('merges two people typing offline into one description, losing nothing', async () => {
-    const a = await openBoard(ann.context, server.url, board);
+    const a = await openBoard(people.ann.context, people.server.url, board);
     const card = await addCard(a, 'todo', 'Shared card');
     await description(a, card).focus();
     await a.keyboard.type('Notes.', { delay: 10 });
     await description(a, card).blur();
     await waitInSync(a);
-    const b = await openBoard(bob.context, server.url, board);
+    const b = await openBoard(people.bob.context, people.server.url, board);
     await expect.poll(() => description(b, card).inputValue()).toBe('Notes.');
     await waitInSync(b);
 
@@ -129,10 +102,10 @@ describe('the demo card description', () => {
 
   it('shows a lost update in the audit panel: "overwrote <user>\'s rename"', async () => {
     const renameBoard = `rename-${Date.now().toString(36)}`;
-    const a = await openBoard(ann.context, server.url, renameBoard);
+    const a = await openBoard(people.ann.context, people.server.url, renameBoard);
     const card = await addCard(a, 'todo', 'Title');
     await waitInSync(a);
-    const b = await openBoard(bob.context, server.url, renameBoard);
+    const b = await openBoard(people.bob.context, people.server.url, renameBoard);
     await b.getByTestId(`card-${card}`).waitFor();
     await waitInSync(b);
     for (const page of [a, b]) {

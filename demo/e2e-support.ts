@@ -1,9 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
 import { CHROMIUM_ARGS } from '../tests/support/chromium.ts';
 
 /**
@@ -126,3 +127,47 @@ export async function waitInSync(page: Page): Promise<void> {
 
 export const screenshotPath = (name: string): string => path.join(ROOT, 'test-results', `demo-${name}.png`);
 export const docsScreenshot = path.join(ROOT, 'docs', 'demo.png');
+
+/** The demo as two people meet it: the server as `npm start` runs it, and Ann's and Bob's browsers. */
+export interface TwoPeople {
+  readonly server: DemoServer;
+  readonly ann: Browser;
+  readonly bob: Browser;
+}
+
+/**
+ * `TwoPeople` for one test file, on a fresh data folder: started in `beforeAll`, closed in
+ * `afterAll`. Read its members inside hooks and tests, once it has started.
+ */
+export function twoPeopleForFile(): TwoPeople {
+  let dataDir = '';
+  let server: DemoServer | undefined;
+  let ann: Browser | undefined;
+  let bob: Browser | undefined;
+  beforeAll(async () => {
+    dataDir = mkdtempSync(path.join(tmpdir(), 'weft-e2e-data-'));
+    mkdirSync(path.dirname(screenshotPath('x')), { recursive: true });
+    server = await startDemoServer(dataDir);
+    [ann, bob] = await Promise.all([launchBrowser(), launchBrowser()]);
+  });
+  afterAll(async () => {
+    await Promise.allSettled([ann?.close(), bob?.close()]);
+    await server?.stop();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+  const started = <T>(part: T | undefined): T => {
+    if (part === undefined) throw new Error('the demo has not started: read it inside a hook or a test');
+    return part;
+  };
+  return {
+    get server() {
+      return started(server);
+    },
+    get ann() {
+      return started(ann);
+    },
+    get bob() {
+      return started(bob);
+    },
+  };
+}

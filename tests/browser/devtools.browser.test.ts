@@ -1,19 +1,8 @@
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  addCard,
-  type Browser,
-  type DemoServer,
-  launchBrowser,
-  openBoard,
-  screenshotPath,
-  startDemoServer,
-  titlesIn,
-  waitInSync,
-} from '../../demo/e2e-support.ts';
+import { describe, expect, it } from 'vitest';
+import { addCard, openBoard, screenshotPath, titlesIn, twoPeopleForFile, waitInSync } from '../../demo/e2e-support.ts';
 
 /**
  * weft's devtools in the demo, in Debian's Chromium against the server as `npm start` runs it:
@@ -21,25 +10,10 @@ import {
  * as `rejected`, with the winner's move named as the command that intervened. The screenshot
  * of that panel is the one README shows (docs/devtools.png).
  */
-let server: DemoServer;
-let ann: Browser;
-let bob: Browser;
-let dataDir: string;
 const board = `devtools-${Date.now().toString(36)}`;
 const docsShot = path.resolve(import.meta.dirname, '../../docs/devtools.png');
 
-beforeAll(async () => {
-  dataDir = mkdtempSync(path.join(tmpdir(), 'weft-devtools-data-'));
-  mkdirSync(path.dirname(screenshotPath('x')), { recursive: true });
-  server = await startDemoServer(dataDir);
-  [ann, bob] = await Promise.all([launchBrowser(), launchBrowser()]);
-});
-
-afterAll(async () => {
-  await Promise.allSettled([ann?.close(), bob?.close()]);
-  await server?.stop();
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-});
+const people = twoPeopleForFile();
 
 /** Opens the page's devtools with its button. */
 async function openPanel(page: Page) {
@@ -49,12 +23,12 @@ async function openPanel(page: Page) {
 
 describe('the devtools panel in the demo', () => {
   it("shows the loser's move rejected, with the winner's move as the intervening command", async () => {
-    const a = await openBoard(ann.context, server.url, board);
+    const a = await openBoard(people.ann.context, people.server.url, board);
     await addCard(a, 'doing', 'Already doing');
     const annCard = await addCard(a, 'todo', "Ann's card");
     const bobCard = await addCard(a, 'todo', "Bob's card");
     await waitInSync(a);
-    const b = await openBoard(bob.context, server.url, board);
+    const b = await openBoard(people.bob.context, people.server.url, board);
     await expect.poll(() => titlesIn(b, 'todo')).toEqual(["Ann's card", "Bob's card"]);
     await waitInSync(b);
 

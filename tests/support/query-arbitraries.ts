@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import * as v from 'valibot';
+import type { ClientStorage } from '../../client/client-storage.ts';
 import {
   declaredIndexes,
   defineApp,
@@ -134,6 +135,28 @@ export function expected(model: Map<string, Row>, query: TableQuery): Row[] {
 export interface QueryStoreUnderTest {
   apply(ops: ReadonlyArray<ItemOp>): void | Promise<void>;
   query(query: TableQuery): Row[] | Promise<Row[]>;
+}
+
+/**
+ * A client storage adapter as a store under test, reading scope `s`; a row of scope `t` with a
+ * key the property also writes must never show up in its answers.
+ */
+export async function storageUnderTest(storage: ClientStorage): Promise<QueryStoreUnderTest> {
+  await storage.load({ scopes: ['s'], newClientId: () => 'c' });
+  await storage.commit({
+    rows: [{ table: 'items', scope: 't', key: 'a', row: { id: 'a', g: 'x', n: 1, s: 'a' } }],
+  });
+  return {
+    apply: (ops) =>
+      storage.commit({
+        rows: ops.map((op) =>
+          op.kind === 'put'
+            ? { table: 'items', scope: 's', key: op.row.id, row: op.row }
+            : { table: 'items', scope: 's', key: op.id, row: null },
+        ),
+      }),
+    query: (query) => storage.queryRows('items', 's', query),
+  };
 }
 
 /**

@@ -5,7 +5,7 @@
 import fc from 'fast-check';
 import { dexieStorage } from '../../../client/dexie-storage.ts';
 import { canonicalJson } from '../../../shared/index.ts';
-import { queryStoreProperty, queryTables } from '../../../tests/support/query-arbitraries.ts';
+import { queryStoreProperty, queryTables, storageUnderTest } from '../../../tests/support/query-arbitraries.ts';
 
 export interface QueryPage {
   /** Runs the property with `seed`; resolves to null when it holds, else fast-check's report. */
@@ -17,24 +17,7 @@ let databases = 0;
 const page: QueryPage = {
   async runQueryProperty(seed, numRuns) {
     const property = queryStoreProperty(
-      async () => {
-        const storage = dexieStorage({ name: `query-${databases++}`, tables: queryTables });
-        await storage.load({ scopes: ['s'], newClientId: () => 'c' });
-        await storage.commit({
-          rows: [{ table: 'items', scope: 't', key: 'a', row: { id: 'a', g: 'x', n: 1, s: 'a' } }],
-        });
-        return {
-          apply: (ops) =>
-            storage.commit({
-              rows: ops.map((op) =>
-                op.kind === 'put'
-                  ? { table: 'items', scope: 's', key: op.row.id, row: op.row }
-                  : { table: 'items', scope: 's', key: op.id, row: null },
-              ),
-            }),
-          query: (q) => storage.queryRows('items', 's', q),
-        };
-      },
+      () => storageUnderTest(dexieStorage({ name: `query-${databases++}`, tables: queryTables })),
       (actual, expected, query) => {
         if (canonicalJson(actual) !== canonicalJson(expected)) {
           throw new Error(
