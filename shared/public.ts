@@ -17,6 +17,7 @@ export type {
   CommandName,
   CommandUpcaster,
   EventSchemas,
+  IndexDef,
   ProjectionHandlers,
   ProjectionTx,
   Row,
@@ -31,6 +32,7 @@ export type { ErrorCode, ErrorDetails } from './errors.ts';
 export { isErrorCode, WeftError } from './errors.ts';
 export type {
   AuditOutcome,
+  AuditOverwrite,
   AuditQuery,
   AuditRecord,
   AuditResponse,
@@ -44,6 +46,8 @@ export type {
   WireEvent,
 } from './protocol/index.ts';
 export { PROTOCOL_VERSION } from './protocol/index.ts';
+export type { Direction, OrderBy, RangeBounds, TableQuery } from './query-model.ts';
+export { QueryError } from './query-model.ts';
 export type { StandardSchemaV1 } from './standard-schema.ts';
 export type {
   TextCommandContext,
