@@ -2,7 +2,7 @@ import type { PushCommand } from '../shared/index.ts';
 import { backoffDelay, Waker } from './backoff.ts';
 import { deferred } from './deferred.ts';
 import type { ReadLoop } from './read-loop.ts';
-import type { ResolvedSyncOptions, SyncHost } from './sync-loop.ts';
+import type { ResolvedSyncOptions, SyncHost } from './sync-host.ts';
 import {
   describeFailure,
   type FailureAction,

@@ -1,7 +1,7 @@
 import type { WireEvent } from '../shared/index.ts';
 import { backoffDelay, Waker } from './backoff.ts';
 import { deferred } from './deferred.ts';
-import type { ResolvedSyncOptions, SyncHost } from './sync-loop.ts';
+import type { ResolvedSyncOptions, SyncHost } from './sync-host.ts';
 import { describeFailure, failureAction, type Transport, type TransportFailure } from './transport.ts';
 
 /** A live stream open this long made progress, even if it carried nothing (a quiet scope). */

@@ -1,5 +1,5 @@
 import { canonicalJson } from './canonical-json.ts';
-import type { AnyTableDef, Row, TableDefs } from './define-app.ts';
+import type { AnyTableDef, Row, TableDefs } from './table-defs.ts';
 
 /**
  * The one query model of weft: command handlers, projections, client queries and the server's
