@@ -9,6 +9,7 @@ import {
   failureAction,
   type Transport,
   type TransportFailure,
+  untilStopped,
 } from './transport.ts';
 
 /**
@@ -99,9 +100,10 @@ export class PushLoop {
     const batch = this.#blocked ? [] : this.#host.pushable(this.#limit, maxBytes);
     if (batch.length === 0) return this.#waker.sleep();
     this.busy(true);
-    const answer = await this.#transport
-      .push({ clientId: this.#host.clientId, appVersion: this.#host.appVersion, commands: batch })
-      .finally(() => this.busy(false));
+    const answer = await untilStopped(
+      this.#transport.push({ clientId: this.#host.clientId, appVersion: this.#host.appVersion, commands: batch }),
+      this.#halted.promise,
+    ).finally(() => this.busy(false));
     if (!this.#running) return;
     if (answer.ok) {
       this.#host.report({ online: true });

@@ -2,7 +2,7 @@ import type { WireEvent } from '../shared/index.ts';
 import { backoffDelay, Waker } from './backoff.ts';
 import { deferred } from './deferred.ts';
 import type { ResolvedSyncOptions, SyncHost } from './sync-host.ts';
-import { describeFailure, failureAction, type Transport, type TransportFailure } from './transport.ts';
+import { describeFailure, failureAction, type Transport, type TransportFailure, untilStopped } from './transport.ts';
 
 /** A live stream open this long made progress, even if it carried nothing (a quiet scope). */
 const QUIET_STREAM_MS = 10_000;
@@ -189,7 +189,7 @@ export class ReadLoop {
     const snapshot = this.#transport.snapshot?.bind(this.#transport);
     if (!snapshot || this.#noSnapshots || !Number.isFinite(threshold)) return 'pull';
     if (!reset && this.#short.has(scope)) return 'pull';
-    const answer = await snapshot(scope, Math.max(1, Math.ceil(threshold)));
+    const answer = await untilStopped(snapshot(scope, Math.max(1, Math.ceil(threshold))), this.#halted.promise);
     if (!answer.ok) {
       if (answer.failure.kind !== 'http' || answer.failure.status !== 404) return answer.failure;
       this.#noSnapshots = true; // a server without the route: ask no more
@@ -223,7 +223,10 @@ export class ReadLoop {
     let after = this.#host.cursor(scope);
     let carry: WireEvent[] = [];
     for (;;) {
-      const answer = await this.#transport.pull(scope, after, this.#options.pullLimit);
+      const answer = await untilStopped(
+        this.#transport.pull(scope, after, this.#options.pullLimit),
+        this.#halted.promise,
+      );
       if (!answer.ok) return answer.failure;
       if (!this.#running) return null;
       const { events, more } = answer.value;
@@ -259,7 +262,10 @@ export class ReadLoop {
   async #pullAll(scope: string): Promise<WireEvent[] | TransportFailure> {
     const events: WireEvent[] = [];
     for (;;) {
-      const answer = await this.#transport.pull(scope, events.at(-1)?.seq ?? 0, this.#options.pullLimit);
+      const answer = await untilStopped(
+        this.#transport.pull(scope, events.at(-1)?.seq ?? 0, this.#options.pullLimit),
+        this.#halted.promise,
+      );
       if (!answer.ok) return answer.failure;
       for (const event of answer.value.events) events.push(event);
       if (!answer.value.more || answer.value.events.length === 0 || !this.#running) return events;

@@ -249,3 +249,45 @@ describe('SyncLoop: reading', () => {
     await until(() => JSON.stringify(bob.engine.query({ table: 'items' })) === JSON.stringify(want), 'bob converges');
   });
 });
+
+describe('SyncLoop: stopping', () => {
+  it('closes while a push hangs on a server that stopped answering, without waiting out its timeout', async () => {
+    const server = fakeServer();
+    const transport = new MemoryTransport(server.handle);
+    const { engine } = await client(server, { transport, scopes: ['list:a'] });
+    await until(() => engine.status().online, 'the first catch-up');
+    // From here every request hangs (a SIGSTOPped server): neither answers nor fails.
+    let pushes = 0;
+    transport.push = () => {
+      pushes++;
+      return new Promise(() => undefined);
+    };
+    engine.setOnline(true);
+    await add(engine, 'stuck').durable;
+    await until(() => pushes === 1, 'the push in flight');
+    engines.splice(engines.indexOf(engine), 1);
+    // Before the fix, close() awaited the hanging push (the HTTP transport's 30 s timeout).
+    await engine.close();
+    expect(pushes).toBe(1);
+    expect(engine.status().pending).toBe(1); // unanswered: it stays in the outbox for the next session
+  });
+
+  it('closes while its first catch-up pull hangs', async () => {
+    const server = fakeServer();
+    const transport = new MemoryTransport(server.handle);
+    let pulls = 0;
+    transport.pull = () => {
+      pulls++;
+      return new Promise(() => undefined);
+    };
+    const { engine } = await client(server, {
+      transport,
+      scopes: ['list:a'],
+      syncOptions: { snapshotThreshold: Infinity },
+    });
+    await until(() => pulls === 1, 'the pull in flight');
+    engines.splice(engines.indexOf(engine), 1);
+    await engine.close();
+    expect(engine.status().online).toBe(false);
+  });
+});

@@ -81,3 +81,18 @@ export function describeFailure(failure: TransportFailure): { code: string; mess
     ? { code: 'network', message: failure.message }
     : { code: failure.code, message: failure.message };
 }
+
+/**
+ * `request`'s answer, or a network failure as soon as `halted` settles: a stopping sync loop
+ * never waits out a request timeout (a server that stopped answering would hold `close()` for
+ * it). The request itself runs on; its outcome is not applied, and what it carried stays in the
+ * outbox for the next session, which the server deduplicates by command id.
+ */
+export function untilStopped<T>(
+  request: Promise<TransportResult<T>>,
+  halted: Promise<void>,
+): Promise<TransportResult<T>> {
+  return Promise.race([request, halted.then((): TransportResult<T> => ({ ok: false, failure: STOPPED }))]);
+}
+
+const STOPPED: TransportFailure = { kind: 'network', message: 'the sync loop stopped' };
