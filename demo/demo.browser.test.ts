@@ -1,9 +1,8 @@
-import { copyFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   addCard,
-  docsScreenshot,
   openBoard,
+  refreshDocsScreenshot,
   screenshotPath,
   titlesIn,
   twoPeopleForFile,
@@ -81,7 +80,7 @@ describe('the kanban demo', () => {
 
     await a.screenshot({ path: screenshotPath('2-ann-converged') });
     await b.screenshot({ path: screenshotPath('2-bob-rejected') });
-    copyFileSync(screenshotPath('2-bob-rejected'), docsScreenshot);
+    refreshDocsScreenshot(screenshotPath('2-bob-rejected'), 'demo.png');
     await Promise.all([a.close(), b.close()]);
   });
 

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -126,7 +126,13 @@ export async function waitInSync(page: Page): Promise<void> {
 }
 
 export const screenshotPath = (name: string): string => path.join(ROOT, 'test-results', `demo-${name}.png`);
-export const docsScreenshot = path.join(ROOT, 'docs', 'demo.png');
+/**
+ * Copies a test's screenshot over README's `docs/<name>` when asked (`WEFT_UPDATE_DOCS=1 npm test`),
+ * so an ordinary test run leaves the working tree as it found it.
+ */
+export function refreshDocsScreenshot(from: string, name: string): void {
+  if (process.env.WEFT_UPDATE_DOCS === '1') copyFileSync(from, path.join(ROOT, 'docs', name));
+}
 
 /** The demo as two people meet it: the server as `npm start` runs it, and Ann's and Bob's browsers. */
 export interface TwoPeople {

@@ -1,8 +1,14 @@
-import { copyFileSync } from 'node:fs';
-import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { addCard, openBoard, screenshotPath, titlesIn, twoPeopleForFile, waitInSync } from '../../demo/e2e-support.ts';
+import {
+  addCard,
+  openBoard,
+  refreshDocsScreenshot,
+  screenshotPath,
+  titlesIn,
+  twoPeopleForFile,
+  waitInSync,
+} from '../../demo/e2e-support.ts';
 
 /**
  * weft's devtools in the demo, in Debian's Chromium against the server as `npm start` runs it:
@@ -11,7 +17,6 @@ import { addCard, openBoard, screenshotPath, titlesIn, twoPeopleForFile, waitInS
  * of that panel is the one README shows (docs/devtools.png).
  */
 const board = `devtools-${Date.now().toString(36)}`;
-const docsShot = path.resolve(import.meta.dirname, '../../docs/devtools.png');
 
 const people = twoPeopleForFile();
 
@@ -77,7 +82,7 @@ describe('the devtools panel in the demo', () => {
     expect(await intervened.textContent()).toContain(`moveCard by ${annName}`);
 
     await b.screenshot({ path: screenshotPath('devtools') });
-    copyFileSync(screenshotPath('devtools'), docsShot);
+    refreshDocsScreenshot(screenshotPath('devtools'), 'devtools.png');
 
     // The Scopes view: Ann's move is the newest event, and it moved her card from To do to Doing.
     await b.getByTestId('devtools-show-scopes').click();
