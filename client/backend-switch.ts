@@ -8,6 +8,7 @@ import { reportError } from './report-error.ts';
 import type { FeedBatch } from './row-feed.ts';
 import { scopedQuery, scopedSubscribe } from './scoped-query.ts';
 import { INITIAL_STATUS, type SyncStatus } from './status.ts';
+import { UnsettledCommands } from './unsettled-commands.ts';
 
 /** What a `BackendSwitch` asks of the session it serves. */
 export interface SwitchHost {
@@ -33,7 +34,7 @@ export class BackendSwitch {
   readonly #host: SwitchHost;
   readonly #subs = new Set<LocalSubscription>();
   readonly #feeds = new Set<LocalFeed>();
-  readonly #commands = new Map<string, LocalCommand>();
+  readonly #commands = new UnsettledCommands<LocalCommand>();
   /** Calls not answered yet, each with its reject (they fail with `ClosedError` at `close()`). */
   readonly #ops = new Map<(backend: Backend) => void, (error: unknown) => void>();
   readonly #statusListeners = new Set<(status: ClientStatus) => void>();
@@ -62,14 +63,14 @@ export class BackendSwitch {
       replied: false,
       listener: (update) => {
         if (update.stage === 'durable') command.durable = true;
-        else this.#commands.delete(id);
         listener(update);
       },
     };
-    this.#commands.set(id, command);
-    return this.call((backend) => backend.submit(id, name, args, command.listener, true, at)).then((accepted) => {
+    this.#commands.add(command);
+    const stages = (update: CommandUpdate) => this.#commands.update(update);
+    return this.call((backend) => backend.submit(id, name, args, stages, true, at)).then((accepted) => {
       command.replied = true;
-      if (!accepted.ok) this.#commands.delete(id);
+      if (!accepted.ok) this.#commands.refused(id);
       return accepted;
     });
   }
@@ -184,13 +185,14 @@ export class BackendSwitch {
         for (const listener of this.#rejectedListeners) call(listener, rejection);
       }),
     );
+    const stages = (update: CommandUpdate) => this.#commands.update(update);
     for (const command of this.#commands.values()) {
       if (!command.replied) continue; // its submit is an unanswered call, resent below
       void backend
-        .submit(command.id, command.name, command.args, command.listener, !command.durable, command.at)
+        .submit(command.id, command.name, command.args, stages, !command.durable, command.at)
         .then((accepted) => {
           if (!accepted.ok)
-            command.listener({ id: command.id, stage: 'rejected', code: accepted.code, message: accepted.message });
+            stages({ id: command.id, stage: 'rejected', code: accepted.code, message: accepted.message });
         }, reportError);
     }
     for (const op of [...this.#ops.keys()]) op(backend);

@@ -50,14 +50,10 @@ export interface Backend {
   setOnline(online: boolean): Promise<void>;
 }
 
-/**
- * The backend of the leader tab: calls go straight to the engine. `chooseId` makes the engine's
- * next id generator call return `id` (the main thread chose it, so `execute` knows it at once).
- */
+/** The backend of the leader tab: calls go straight to the engine, under the ids the pages chose. */
 export function engineBackend(
   engine: Engine,
   transport: SwitchableTransport,
-  chooseId: (id: string) => void,
   saveOnline: (online: boolean) => Promise<void>,
 ): Backend {
   return {
@@ -67,8 +63,7 @@ export function engineBackend(
         engine.flushFeeds();
         return { ok: true, id };
       }
-      chooseId(id);
-      const submitted = engine.submit(name, args, listener, at);
+      const submitted = engine.submit(id, name, args, listener, at);
       // Let the live queries flush first, so a caller that awaits `applied` has its updates.
       await Promise.resolve();
       await Promise.resolve();

@@ -16,10 +16,11 @@ import type { CommandUpdate } from './command-lifecycle.ts';
 import type { CommandTrace } from './command-trace.ts';
 import { deferred } from './deferred.ts';
 import { type Port, type PortOptions, workerPort } from './engine-port.ts';
-import { argsAsJson, CommandError, type Execution, toExecution } from './execution.ts';
+import { argsAsJson, CommandError, type Execution, laterStages, toExecution } from './execution.ts';
 import { PageReplica } from './page-replica.ts';
 import type { Query } from './query.ts';
 import { reportError } from './report-error.ts';
+import { type TrackedCommand, UnsettledCommands } from './unsettled-commands.ts';
 
 export interface ClientOptions {
   /** The weft server's base URL, e.g. `https://sync.example.com`. */
@@ -164,8 +165,8 @@ function openClient<A extends AnyApp>(app: A, port: Port): { client: WeftClient<
   const trace = (step: CommandTrace) => {
     for (const listener of traceListeners) safely(listener, step);
   };
-  /** Commands not settled yet, each with what settles it as `closed` at `close()`. */
-  const unsettled = new Map<string, (error: CommandError) => void>();
+  /** Commands not settled yet, each with what settles its `applied` as `closed` at `close()`. */
+  const unsettled = new UnsettledCommands<TrackedCommand & { close(error: CommandError): void }>();
   /** Calls not answered yet, each with its reject. */
   const calls = new Set<(error: ClosedError) => void>();
   /** A port call that `close()` settles if the port never answers it. */
@@ -235,36 +236,35 @@ function openClient<A extends AnyApp>(app: A, port: Port): { client: WeftClient<
           () => undefined, // the rejection is traced where it is decided
         );
       }
-      const execution = toExecution((listen) => {
-        const track = (update: CommandUpdate) => {
-          if (update.stage !== 'durable') unsettled.delete(id);
+      const stages = laterStages();
+      unsettled.add({
+        id,
+        listener: (update) => {
           if (traced) trace({ ...update, at: Date.now() });
-          listen(update);
-        };
-        unsettled.set(id, (error) => {
-          applied.reject(error); // no-op once applied
-          track({ id, stage: 'rejected', code: error.code, message: error.message });
-        });
-        port.submit(id, checked.value.name, checked.value.args, track, at, local !== null).then(
+          stages.update(update);
+        },
+        close: (error) => applied.reject(error), // no-op once applied
+      });
+      port
+        .submit(id, checked.value.name, checked.value.args, (update) => unsettled.update(update), at, local !== null)
+        .then(
           (accepted) => {
             // The leader's rows of it arrived first: it leaves the replica's overlay.
             if (local) replica?.settle(id, accepted.ok);
             if (accepted.ok) return applied.resolve();
             applied.reject(new CommandError(accepted.code, accepted.message));
-            track({ id, stage: 'rejected', code: accepted.code, message: accepted.message });
+            unsettled.update({ id, stage: 'rejected', code: accepted.code, message: accepted.message });
           },
           (error: unknown) => {
             if (local) replica?.settle(id, false);
             if (closed) return; // settled by close()
             const message = error instanceof Error ? error.message : String(error);
             applied.reject(new CommandError('internal', message));
-            track({ id, stage: 'rejected', code: 'internal', message });
+            unsettled.update({ id, stage: 'rejected', code: 'internal', message });
           },
         );
-        return { ok: true, id, seq: 0 };
-      });
       // `applied`: decided by the replica, or else by the engine's answer (ran, or refused there).
-      return { ...execution, applied: applied.promise };
+      return { id, applied: applied.promise, durable: stages.durable, confirmed: stages.confirmed };
     },
     async query(query) {
       // The leader answers (it holds every command this page sent before): the source of truth,
@@ -307,8 +307,8 @@ function openClient<A extends AnyApp>(app: A, port: Port): { client: WeftClient<
         await port.close(); // commits what is queued: stages reached by then are reported first
       } finally {
         const error = new CommandError('closed', 'the client closed before the server settled this command');
-        for (const settle of [...unsettled.values()]) settle(error);
-        unsettled.clear();
+        for (const command of unsettled.values()) command.close(error);
+        unsettled.settleAll((id) => ({ id, stage: 'rejected', code: error.code, message: error.message }));
         const closedError = new ClosedError();
         for (const reject of [...calls]) reject(closedError);
         calls.clear();

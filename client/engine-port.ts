@@ -8,6 +8,7 @@ import { deferred } from './deferred.ts';
 import type { Query } from './query.ts';
 import { reportError } from './report-error.ts';
 import type { FeedBatch } from './row-feed.ts';
+import { UnsettledCommands } from './unsettled-commands.ts';
 import type { WeftWorkerApi } from './worker.ts';
 import { Batcher, type FromWorker, type ToWorker } from './worker-stream.ts';
 
@@ -76,9 +77,9 @@ export async function workerPort(worker: Worker, options: PortOptions): Promise<
   const stream = channel.port1;
   // A loop of executes reaches the worker in chunks, so the worker starts while it runs.
   const out = new Batcher<ToWorker>((items) => stream.postMessage(items), { max: 256 });
-  /** Submits not answered yet, and the stage listeners of commands not settled yet, by id. */
+  /** Submits not answered yet (calls, like queries), and the commands not settled yet, by id. */
   const answers = new Map<string, { resolve(accepted: Accepted): void; reject(error: unknown): void }>();
-  const listeners = new Map<string, (update: CommandUpdate) => void>();
+  const commands = new UnsettledCommands();
   const subs = new Map<number, (rows: Row[]) => void>();
   let feedListener: ((batch: FeedBatch) => void) | null = null;
   /** Queries not answered yet, by id: they travel behind the commands sent before them. */
@@ -113,23 +114,19 @@ export async function workerPort(worker: Worker, options: PortOptions): Promise<
         return;
       case 'accepted': {
         const { accepted } = item;
-        if (!accepted.ok) listeners.delete(accepted.id); // refused by the engine: no stage will follow
+        if (!accepted.ok) commands.refused(accepted.id); // refused by the engine: no stage will follow
         answers.get(accepted.id)?.resolve(accepted);
         answers.delete(accepted.id);
         return;
       }
       case 'failed':
-        listeners.delete(item.id);
+        commands.refused(item.id);
         answers.get(item.id)?.reject(new Error(item.message));
         answers.delete(item.id);
         return;
-      case 'update': {
-        const listener = listeners.get(item.update.id);
-        if (!listener) return;
-        if (item.update.stage !== 'durable') listeners.delete(item.update.id);
-        listener(item.update);
+      case 'update':
+        commands.update(item.update);
         return;
-      }
       case 'rejected':
         for (const listener of rejectedListeners) safely(listener, item.rejection);
         return;
@@ -148,7 +145,7 @@ export async function workerPort(worker: Worker, options: PortOptions): Promise<
     scopes: [...options.scopes],
     submit: (id, name, args, listener, at, applied) =>
       new Promise<Accepted>((resolve, reject) => {
-        listeners.set(id, listener);
+        commands.add({ id, listener });
         answers.set(id, { resolve, reject });
         const op: ToWorker =
           at === undefined ? { kind: 'submit', id, name, args } : { kind: 'submit', id, name, args, at };

@@ -19,7 +19,7 @@ export interface SessionConfig {
 /**
  * The leader tab's engine on `scopes`: HTTP through a switch that remembers the user's
  * online choice per `dbName`, on IndexedDB (or memory, flagged in status, where it cannot be
- * opened). Its backend runs each submitted command under the id its tab chose.
+ * opened).
  */
 export async function openTabEngine(
   app: AnyApp,
@@ -29,26 +29,13 @@ export async function openTabEngine(
   const { url, auth, dbName } = config;
   const transport = switchableTransport(httpTransport({ url, ...(auth === undefined ? {} : { auth }) }));
   transport.setEnabled(await loadOnline(dbName));
-  let chosenId: string | undefined;
   const engine = await Engine.open({
     app,
     // IndexedDB, or memory (flagged in status) where it cannot be opened.
     ...(await openClientStorage({ dbName, tables: app.tables })),
     transport,
     scopes,
-    newId: () => {
-      const id = chosenId ?? crypto.randomUUID();
-      chosenId = undefined;
-      return id;
-    },
   });
-  const backend = engineBackend(
-    engine,
-    transport,
-    (id) => {
-      chosenId = id;
-    },
-    (online) => saveOnline(dbName, online),
-  );
+  const backend = engineBackend(engine, transport, (online) => saveOnline(dbName, online));
   return { engine, backend };
 }

@@ -7,6 +7,7 @@ import { reportError } from './report-error.ts';
 import type { FeedBatch } from './row-feed.ts';
 import type { SyncStatus } from './status.ts';
 import { type FromLeader, type LeaderCall, parseReplyValue, type ToLeader } from './tabs-protocol.ts';
+import { UnsettledCommands } from './unsettled-commands.ts';
 
 /**
  * A follower tab's backend: the leader tab `leader`, reached over the tabs' BroadcastChannel.
@@ -23,7 +24,7 @@ export class RemoteLeader implements Backend {
   >();
   readonly #subs = new Map<number, (rows: Row[]) => void>();
   readonly #feeds = new Map<number, (batch: FeedBatch) => void>();
-  readonly #commands = new Map<string, (update: CommandUpdate) => void>();
+  readonly #commands = new UnsettledCommands();
   readonly #statusListeners = new Set<(status: SyncStatus) => void>();
   readonly #rejectedListeners = new Set<(rejection: RejectedRecord) => void>();
   #status: SyncStatus;
@@ -68,8 +69,7 @@ export class RemoteLeader implements Backend {
         return;
       case 'command':
         if (message.to !== this.#tab) return;
-        this.#commands.get(message.update.id)?.(message.update);
-        if (message.update.stage !== 'durable') this.#commands.delete(message.update.id);
+        this.#commands.update(message.update);
         return;
       case 'status':
         if (message.leader !== this.leader) return;
@@ -104,9 +104,12 @@ export class RemoteLeader implements Backend {
     resubmit: boolean,
     at?: number,
   ): Promise<Accepted> {
-    this.#commands.set(id, listener);
+    this.#commands.add({ id, listener });
     const call: LeaderCall = { method: 'submit', id, name, args, resubmit, ...(at === undefined ? {} : { at }) };
-    return this.#call(call) as Promise<Accepted>;
+    return (this.#call(call) as Promise<Accepted>).then((accepted) => {
+      if (!accepted.ok) this.#commands.refused(id);
+      return accepted;
+    });
   }
 
   feed(scopes: ReadonlyArray<string>, listener: (batch: FeedBatch) => void): () => void {
