@@ -149,14 +149,15 @@ function openClient<A extends AnyApp>(app: A, port: Port): { client: WeftClient<
   const input = clientInput(app);
   // The page's replica (page-replica.ts): commands on its scopes run here, `applied` and live
   // queries are decided in this task; the leader's row feed keeps it equal to the engine.
+  const { engine } = port;
   const replica =
-    port.feed && port.scopes && port.scopes.length > 0 && Object.keys(app.tables).length > 0
+    port.scopes && port.scopes.length > 0 && Object.keys(app.tables).length > 0
       ? new PageReplica(app, port.scopes)
       : null;
-  const stopFeed = replica && port.feed ? port.feed(port.scopes ?? [], (batch) => replica.receive(batch)) : null;
+  const stopFeed = replica ? engine.feed(port.scopes ?? [], (batch) => replica.receive(batch)) : null;
   let current: ClientStatus = port.initial;
   const statusListeners = new Set<(status: ClientStatus) => void>();
-  const stopStatus = port.onStatus((status) => {
+  const stopStatus = engine.onStatus((status) => {
     current = status;
     for (const listener of statusListeners) safely(listener, status);
   });
@@ -245,24 +246,23 @@ function openClient<A extends AnyApp>(app: A, port: Port): { client: WeftClient<
         },
         close: (error) => applied.reject(error), // no-op once applied
       });
-      port
-        .submit(id, checked.value.name, checked.value.args, (update) => unsettled.update(update), at, local !== null)
-        .then(
-          (accepted) => {
-            // The leader's rows of it arrived first: it leaves the replica's overlay.
-            if (local) replica?.settle(id, accepted.ok);
-            if (accepted.ok) return applied.resolve();
-            applied.reject(new CommandError(accepted.code, accepted.message));
-            unsettled.update({ id, stage: 'rejected', code: accepted.code, message: accepted.message });
-          },
-          (error: unknown) => {
-            if (local) replica?.settle(id, false);
-            if (closed) return; // settled by close()
-            const message = error instanceof Error ? error.message : String(error);
-            applied.reject(new CommandError('internal', message));
-            unsettled.update({ id, stage: 'rejected', code: 'internal', message });
-          },
-        );
+      const listener = (update: CommandUpdate) => unsettled.update(update);
+      engine.submit(id, checked.value.name, checked.value.args, listener, { at, soon: local !== null }).then(
+        (accepted) => {
+          // The leader's rows of it arrived first: it leaves the replica's overlay.
+          if (local) replica?.settle(id, accepted.ok);
+          if (accepted.ok) return applied.resolve();
+          applied.reject(new CommandError(accepted.code, accepted.message));
+          unsettled.update({ id, stage: 'rejected', code: accepted.code, message: accepted.message });
+        },
+        (error: unknown) => {
+          if (local) replica?.settle(id, false);
+          if (closed) return; // settled by close()
+          const message = error instanceof Error ? error.message : String(error);
+          applied.reject(new CommandError('internal', message));
+          unsettled.update({ id, stage: 'rejected', code: 'internal', message });
+        },
+      );
       // `applied`: decided by the replica, or else by the engine's answer (ran, or refused there).
       return { id, applied: applied.promise, durable: stages.durable, confirmed: stages.confirmed };
     },
@@ -270,15 +270,14 @@ function openClient<A extends AnyApp>(app: A, port: Port): { client: WeftClient<
       // The leader answers (it holds every command this page sent before): the source of truth,
       // and a query it cannot answer settles as closed at `close()`. Live queries use the replica.
       const checked = input.query(query);
-      return (await guard(() => port.query(checked))) as never;
+      return (await guard(() => engine.query(checked))) as never;
     },
     subscribe(query, callback) {
       if (closed) throw new ClosedError();
       const checkedQuery = input.query(query);
       if (replica?.serves(checkedQuery))
         return subscribeReplica(replica, checkedQuery, callback as (rows: Row[]) => void);
-      const unsubscribe = port.subscribe(checkedQuery, (rows) => safely(callback as (rows: Row[]) => void, rows));
-      return () => void unsubscribe.then((stop) => stop()).catch(() => undefined);
+      return engine.subscribe(checkedQuery, (rows) => safely(callback as (rows: Row[]) => void, rows));
     },
     status: () => current,
     onStatus(listener) {
@@ -288,12 +287,12 @@ function openClient<A extends AnyApp>(app: A, port: Port): { client: WeftClient<
     },
     onRejected(listener) {
       if (closed) return () => undefined;
-      const unsubscribe = port.onRejected((rejection) => safely(listener, rejection));
-      return () => void unsubscribe.then((stop) => stop());
+      const unsubscribe = engine.onRejected((rejection) => safely(listener, rejection));
+      return () => void unsubscribe();
     },
-    rejections: () => guard(() => port.rejections()),
-    dismiss: (ids) => guard(() => port.dismiss([...ids])),
-    setOnline: (online) => guard(() => port.setOnline(online)),
+    rejections: () => guard(() => engine.rejections()),
+    dismiss: (ids) => guard(() => engine.dismiss([...ids])),
+    setOnline: (online) => guard(() => engine.setOnline(online)),
     onCommand(listener) {
       traceListeners.add(listener);
       return () => traceListeners.delete(listener);
@@ -303,7 +302,7 @@ function openClient<A extends AnyApp>(app: A, port: Port): { client: WeftClient<
       closed = true;
       try {
         stopFeed?.();
-        await stopStatus.then((stop) => stop());
+        stopStatus();
         await port.close(); // commits what is queued: stages reached by then are reported first
       } finally {
         const error = new CommandError('closed', 'the client closed before the server settled this command');

@@ -1,6 +1,7 @@
 import type { AnyApp } from '../shared/index.ts';
-import { type Backend, engineBackend } from './backend.ts';
+import { engineBackend } from './backend.ts';
 import { Engine } from './engine.ts';
+import type { EngineApi } from './engine-api.ts';
 import { httpTransport } from './http-transport.ts';
 import { loadOnline, saveOnline } from './online-preference.ts';
 import { openClientStorage } from './open-storage.ts';
@@ -25,7 +26,7 @@ export async function openTabEngine(
   app: AnyApp,
   config: SessionConfig,
   scopes: ReadonlyArray<string>,
-): Promise<{ engine: Engine; backend: Backend }> {
+): Promise<{ engine: Engine; backend: EngineApi }> {
   const { url, auth, dbName } = config;
   const transport = switchableTransport(httpTransport({ url, ...(auth === undefined ? {} : { auth }) }));
   transport.setEnabled(await loadOnline(dbName));
