@@ -42,7 +42,7 @@ export interface EngineOptions<A extends AnyApp> {
 /**
  * The client engine (DESIGN §3): commands run at once against memory, the outbox is written by
  * group commit, and the sync loop settles commands with the server. Every public method takes
- * and returns plain data or callbacks, so a Comlink facade over a worker stays thin.
+ * and returns plain data or callbacks, so it crosses any carrier (engine-protocol.ts) unchanged.
  *
  * @example
  * const engine = await Engine.open({ app, storage, transport, scopes: ['board:b1'] });
