@@ -9,7 +9,7 @@ import { reportError } from './report-error.ts';
 import type { FeedBatch } from './row-feed.ts';
 import { scopedQuery, scopedSubscribe } from './scoped-query.ts';
 import { INITIAL_STATUS, type SyncStatus } from './status.ts';
-import { UnsettledCommands } from './unsettled-commands.ts';
+import { closedUpdate, UnsettledCommands } from './unsettled-commands.ts';
 
 /** What a `BackendSwitch` asks of the session it serves. */
 export interface SwitchHost {
@@ -225,8 +225,9 @@ export class BackendSwitch implements EngineApi<ClientStatus> {
     this.#feeds.clear();
   }
 
-  /** Rejects every call still unanswered with `error`. */
+  /** The session closes: every command not settled ends `rejected` as `closed`, every call unanswered rejects with `error`. */
   rejectPending(error: unknown): void {
+    this.#commands.settleAll(closedUpdate);
     for (const reject of this.#ops.values()) reject(error);
     this.#ops.clear();
   }

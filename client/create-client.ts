@@ -20,7 +20,6 @@ import { argsAsJson, CommandError, type Execution, laterStages, toExecution } fr
 import { PageReplica } from './page-replica.ts';
 import type { Query } from './query.ts';
 import { reportError } from './report-error.ts';
-import { type TrackedCommand, UnsettledCommands } from './unsettled-commands.ts';
 
 export interface ClientOptions {
   /** The weft server's base URL, e.g. `https://sync.example.com`. */
@@ -166,8 +165,6 @@ function openClient<A extends AnyApp>(app: A, port: Port): { client: WeftClient<
   const trace = (step: CommandTrace) => {
     for (const listener of traceListeners) safely(listener, step);
   };
-  /** Commands not settled yet, each with what settles its `applied` as `closed` at `close()`. */
-  const unsettled = new UnsettledCommands<TrackedCommand & { close(error: CommandError): void }>();
   /** Calls not answered yet, each with its reject. */
   const calls = new Set<(error: ClosedError) => void>();
   /** A port call that `close()` settles if the port never answers it. */
@@ -238,29 +235,28 @@ function openClient<A extends AnyApp>(app: A, port: Port): { client: WeftClient<
         );
       }
       const stages = laterStages();
-      unsettled.add({
-        id,
-        listener: (update) => {
-          if (traced) trace({ ...update, at: Date.now() });
-          stages.update(update);
-        },
-        close: (error) => applied.reject(error), // no-op once applied
-      });
-      const listener = (update: CommandUpdate) => unsettled.update(update);
+      // The command's later stages, from the engine; at `close()` the port ends it as `closed`.
+      const listener = (update: CommandUpdate) => {
+        if (update.stage === 'rejected') applied.reject(new CommandError(update.code, update.message)); // no-op once applied
+        if (traced) trace({ ...update, at: Date.now() });
+        stages.update(update);
+      };
       engine.submit(id, checked.value.name, checked.value.args, listener, { at, soon: local !== null }).then(
         (accepted) => {
           // The leader's rows of it arrived first: it leaves the replica's overlay.
           if (local) replica?.settle(id, accepted.ok);
-          if (accepted.ok) return applied.resolve();
-          applied.reject(new CommandError(accepted.code, accepted.message));
-          unsettled.update({ id, stage: 'rejected', code: accepted.code, message: accepted.message });
+          if (accepted.ok) applied.resolve();
+          else listener({ id, stage: 'rejected', code: accepted.code, message: accepted.message });
         },
         (error: unknown) => {
           if (local) replica?.settle(id, false);
-          if (closed) return; // settled by close()
-          const message = error instanceof Error ? error.message : String(error);
-          applied.reject(new CommandError('internal', message));
-          unsettled.update({ id, stage: 'rejected', code: 'internal', message });
+          if (closed) return; // the port ended it as closed
+          listener({
+            id,
+            stage: 'rejected',
+            code: 'internal',
+            message: error instanceof Error ? error.message : String(error),
+          });
         },
       );
       // `applied`: decided by the replica, or else by the engine's answer (ran, or refused there).
@@ -303,11 +299,10 @@ function openClient<A extends AnyApp>(app: A, port: Port): { client: WeftClient<
       try {
         stopFeed?.();
         stopStatus();
-        await port.close(); // commits what is queued: stages reached by then are reported first
+        // Commits what is queued: stages reached by then are reported first, then the port ends
+        // every command still unsettled as `closed`.
+        await port.close();
       } finally {
-        const error = new CommandError('closed', 'the client closed before the server settled this command');
-        for (const command of unsettled.values()) command.close(error);
-        unsettled.settleAll((id) => ({ id, stage: 'rejected', code: error.code, message: error.message }));
         const closedError = new ClosedError();
         for (const reject of [...calls]) reject(closedError);
         calls.clear();

@@ -7,7 +7,7 @@ import type { Query } from './query.ts';
 import { reportError } from './report-error.ts';
 import type { FeedBatch } from './row-feed.ts';
 import type { SyncStatus } from './status.ts';
-import { UnsettledCommands } from './unsettled-commands.ts';
+import { closedUpdate, UnsettledCommands } from './unsettled-commands.ts';
 import { Batcher } from './worker-stream.ts';
 
 /**
@@ -54,14 +54,18 @@ export class EngineClient<S extends SyncStatus = SyncStatus> implements EngineAp
   }
 
   /**
-   * Stops listening. With `error`, unanswered calls reject with it; without, they never settle
-   * (a session resends them to the next engine).
+   * Stops listening. With `error` (the caller is closing), every command not settled yet ends
+   * `rejected` as `closed` and unanswered calls reject with `error`; without (a leader change),
+   * nothing settles: the session resends it all to the next engine.
    */
   dispose(error?: unknown): void {
     this.#disposed = true;
     const calls = [...this.#calls.values()];
     this.#calls.clear();
-    if (error !== undefined) for (const call of calls) call.reject(error);
+    if (error !== undefined) {
+      this.#commands.settleAll(closedUpdate);
+      for (const call of calls) call.reject(error);
+    }
     this.#commands.clear();
     this.#subs.clear();
     this.#feeds.clear();

@@ -20,7 +20,11 @@ export interface Port {
   /** The scopes the page reads: what its replica holds (with `engine.feed`). */
   readonly scopes?: ReadonlyArray<string>;
   readonly engine: EngineApi<ClientStatus>;
-  /** Closes the session: what the page sent before runs and is committed first. */
+  /**
+   * Closes the session: what the page sent before runs and is committed first, the stages it
+   * reaches are reported, then every command still unsettled ends `rejected` as `closed`
+   * (`closedUpdate`) and every call unanswered rejects with `ClosedError`.
+   */
   close(): Promise<void>;
 }
 

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { engineBackend } from './backend.ts';
+import { ClosedError } from './closed-error.ts';
 import type { CommandUpdate } from './command-lifecycle.ts';
 import type { Engine } from './engine.ts';
 import { EngineClient } from './engine-client.ts';
@@ -180,5 +181,22 @@ describe('the engine API over a carrier', () => {
     for (const message of refused) expect(message).toMatch(/weft: ignored a malformed engine request/);
     port1.close();
     port2.close();
+  });
+
+  it('at close, ends every command not settled as closed and rejects unanswered calls; at a leader change, settles nothing', () => {
+    const heard: CommandUpdate[] = [];
+    const closing = new EngineClient(() => undefined);
+    const answer = closing.submit('c1', 'add', {}, (u) => heard.push(u));
+    const query = closing.query({ table: 'items' });
+    closing.dispose(new ClosedError());
+    expect(heard).toEqual([{ id: 'c1', stage: 'rejected', code: 'closed', message: expect.any(String) }]);
+    const moving = new EngineClient(() => undefined);
+    void moving.submit('c2', 'add', {}, (u) => heard.push(u));
+    moving.dispose(); // the session resends c2 to the next leader
+    expect(heard).toHaveLength(1);
+    return Promise.all([
+      expect(answer).rejects.toBeInstanceOf(ClosedError),
+      expect(query).rejects.toBeInstanceOf(ClosedError),
+    ]);
   });
 });

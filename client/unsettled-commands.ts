@@ -1,5 +1,10 @@
 import type { CommandUpdate } from './command-lifecycle.ts';
 
+/** The last stage of a command still unsettled when its session closes (its outbox row stays). */
+export function closedUpdate(id: string): CommandUpdate {
+  return { id, stage: 'rejected', code: 'closed', message: 'the client closed before the server settled this command' };
+}
+
 /** A command some layer waits on: its id and who hears of its later stages. */
 export interface TrackedCommand {
   readonly id: string;
