@@ -1,13 +1,15 @@
 import type { Row, TableDefs } from '../shared/index.ts';
-import type { Accepted, Backend, ClientStatus } from './backend.ts';
+import type { ClientStatus } from './backend.ts';
 import type { RejectedRecord } from './client-storage.ts';
 import { ClosedError } from './closed-error.ts';
 import type { CommandUpdate } from './command-lifecycle.ts';
+import type { Accepted, EngineApi, SubmitOptions } from './engine-api.ts';
 import { type Query, sameRows } from './query.ts';
 import { reportError } from './report-error.ts';
 import type { FeedBatch } from './row-feed.ts';
 import { scopedQuery, scopedSubscribe } from './scoped-query.ts';
 import { INITIAL_STATUS, type SyncStatus } from './status.ts';
+import { closedUpdate, UnsettledCommands } from './unsettled-commands.ts';
 
 /** What a `BackendSwitch` asks of the session it serves. */
 export interface SwitchHost {
@@ -29,17 +31,17 @@ export interface SwitchHost {
  * with `resubmit: false` once it was durable; a call never answered runs again on the new one.
  * An answer from a backend that is no longer current is dropped.
  */
-export class BackendSwitch {
+export class BackendSwitch implements EngineApi<ClientStatus> {
   readonly #host: SwitchHost;
   readonly #subs = new Set<LocalSubscription>();
   readonly #feeds = new Set<LocalFeed>();
-  readonly #commands = new Map<string, LocalCommand>();
+  readonly #commands = new UnsettledCommands<LocalCommand>();
   /** Calls not answered yet, each with its reject (they fail with `ClosedError` at `close()`). */
-  readonly #ops = new Map<(backend: Backend) => void, (error: unknown) => void>();
+  readonly #ops = new Map<(backend: EngineApi) => void, (error: unknown) => void>();
   readonly #statusListeners = new Set<(status: ClientStatus) => void>();
   readonly #rejectedListeners = new Set<(rejection: RejectedRecord) => void>();
   readonly #bindings: Array<() => void> = [];
-  #backend: Backend | null = null;
+  #backend: EngineApi | null = null;
   #status: ClientStatus = { ...INITIAL_STATUS, leader: false };
 
   constructor(host: SwitchHost) {
@@ -51,8 +53,9 @@ export class BackendSwitch {
     name: string,
     args: unknown,
     listener: (update: CommandUpdate) => void,
-    at?: number,
+    options: SubmitOptions = {},
   ): Promise<Accepted> {
+    const { at } = options;
     const command: LocalCommand = {
       id,
       name,
@@ -62,14 +65,14 @@ export class BackendSwitch {
       replied: false,
       listener: (update) => {
         if (update.stage === 'durable') command.durable = true;
-        else this.#commands.delete(id);
         listener(update);
       },
     };
-    this.#commands.set(id, command);
-    return this.call((backend) => backend.submit(id, name, args, command.listener, true, at)).then((accepted) => {
+    this.#commands.add(command);
+    const stages = (update: CommandUpdate) => this.#commands.update(update);
+    return this.call((backend) => backend.submit(id, name, args, stages, atOf(at))).then((accepted) => {
       command.replied = true;
-      if (!accepted.ok) this.#commands.delete(id);
+      if (!accepted.ok) this.#commands.refused(id);
       return accepted;
     });
   }
@@ -109,7 +112,7 @@ export class BackendSwitch {
     };
   }
 
-  #attachFeed(feed: LocalFeed, backend: Backend): void {
+  #attachFeed(feed: LocalFeed, backend: EngineApi): void {
     feed.detach?.();
     feed.detach = backend.feed(feed.scopes, (batch) => {
       if (!this.#feeds.has(feed) || this.#backend !== backend) return;
@@ -132,11 +135,23 @@ export class BackendSwitch {
     return () => this.#rejectedListeners.delete(listener);
   }
 
+  rejections(): Promise<RejectedRecord[]> {
+    return this.call((backend) => backend.rejections());
+  }
+
+  dismiss(ids: ReadonlyArray<string>): Promise<void> {
+    return this.call((backend) => backend.dismiss(ids));
+  }
+
+  setOnline(online: boolean): Promise<void> {
+    return this.call((backend) => backend.setOnline(online));
+  }
+
   /** Runs `run` on the current backend, again on the next one if this one never answers. */
-  call<T>(run: (backend: Backend) => Promise<T>): Promise<T> {
+  call<T>(run: (backend: EngineApi) => Promise<T>): Promise<T> {
     if (this.#host.closed()) return Promise.reject(new ClosedError());
     return new Promise<T>((resolve, reject) => {
-      const op = (backend: Backend) => {
+      const op = (backend: EngineApi) => {
         let answer: Promise<T>;
         try {
           answer = run(backend);
@@ -160,7 +175,7 @@ export class BackendSwitch {
   }
 
   /** Moves every registration to `backend` and resends what the previous one left unanswered. */
-  bind(backend: Backend): void {
+  bind(backend: EngineApi): void {
     for (const detach of this.#bindings.splice(0)) detach();
     this.#backend = backend;
     // Feeds first: the new backend's reset reaches the replica before any answer it gives.
@@ -184,14 +199,13 @@ export class BackendSwitch {
         for (const listener of this.#rejectedListeners) call(listener, rejection);
       }),
     );
+    const stages = (update: CommandUpdate) => this.#commands.update(update);
     for (const command of this.#commands.values()) {
       if (!command.replied) continue; // its submit is an unanswered call, resent below
-      void backend
-        .submit(command.id, command.name, command.args, command.listener, !command.durable, command.at)
-        .then((accepted) => {
-          if (!accepted.ok)
-            command.listener({ id: command.id, stage: 'rejected', code: accepted.code, message: accepted.message });
-        }, reportError);
+      const options = { ...atOf(command.at), resubmit: !command.durable };
+      void backend.submit(command.id, command.name, command.args, stages, options).then((accepted) => {
+        if (!accepted.ok) stages({ id: command.id, stage: 'rejected', code: accepted.code, message: accepted.message });
+      }, reportError);
     }
     for (const op of [...this.#ops.keys()]) op(backend);
   }
@@ -211,13 +225,14 @@ export class BackendSwitch {
     this.#feeds.clear();
   }
 
-  /** Rejects every call still unanswered with `error`. */
+  /** The session closes: every command not settled ends `rejected` as `closed`, every call unanswered rejects with `error`. */
   rejectPending(error: unknown): void {
+    this.#commands.settleAll(closedUpdate);
     for (const reject of this.#ops.values()) reject(error);
     this.#ops.clear();
   }
 
-  #attach(sub: LocalSubscription, backend: Backend): void {
+  #attach(sub: LocalSubscription, backend: EngineApi): void {
     sub.detach?.();
     sub.detach = scopedSubscribe(backend, sub.query, this.#host.readScopes(), this.#host.tables(), (rows) => {
       if (!this.#subs.has(sub) || this.#backend !== backend) return;
@@ -258,6 +273,10 @@ interface LocalCommand {
   readonly listener: (update: CommandUpdate) => void;
   durable: boolean;
   replied: boolean;
+}
+
+function atOf(at: number | undefined): { at?: number } {
+  return at === undefined ? {} : { at };
 }
 
 function call<T>(listener: (value: T) => void, value: T): void {

@@ -1,9 +1,6 @@
 import type { Row } from '../shared/index.ts';
-import type { RejectedRecord } from './client-storage.ts';
-import type { CommandUpdate } from './command-lifecycle.ts';
 import type { Engine } from './engine.ts';
-import type { Query } from './query.ts';
-import type { FeedBatch } from './row-feed.ts';
+import type { EngineApi } from './engine-api.ts';
 import type { SyncStatus } from './status.ts';
 import type { SwitchableTransport } from './switchable-transport.ts';
 
@@ -13,62 +10,22 @@ export interface ClientStatus extends SyncStatus {
   readonly leader: boolean;
 }
 
-/** `submit`'s answer as plain data: the command ran (or was already known), or was refused locally. */
-export type Accepted =
-  | { readonly ok: true; readonly id: string }
-  | { readonly ok: false; readonly id: string; readonly code: string; readonly message: string };
+export type { Accepted } from './engine-api.ts';
 
-/**
- * One session's way to the engine: the engine itself (this tab leads) or the leader tab over a
- * BroadcastChannel. Plain data and callbacks only.
- *
- * `submit` is idempotent on `id`: a command the engine already holds (pending or settled) is
- * only watched, so a session may resend it after a leader change. With `resubmit: false` an
- * unknown id is not run again (its caller already saw it applied and made durable elsewhere).
- */
-export interface Backend {
-  submit(
-    id: string,
-    name: string,
-    args: unknown,
-    listener: (update: CommandUpdate) => void,
-    resubmit: boolean,
-    /** The time the page ran it at (its replica), so the engine's run agrees. */
-    at?: number,
-  ): Promise<Accepted>;
-  query(query: Query): Promise<Row[]>;
-  /**
-   * The optimistic rows of `scopes` as changes (row-feed.ts): every row now, then each change.
-   * Every change a command made is sent before `submit` answers it. Returns the stop.
-   */
-  feed(scopes: ReadonlyArray<string>, listener: (batch: FeedBatch) => void): () => void;
-  subscribe(query: Query, callback: (rows: Row[]) => void): () => void;
-  onStatus(listener: (status: SyncStatus) => void): () => void;
-  onRejected(listener: (rejection: RejectedRecord) => void): () => void;
-  rejections(): Promise<RejectedRecord[]>;
-  dismiss(ids: ReadonlyArray<string>): Promise<void>;
-  setOnline(online: boolean): Promise<void>;
-}
-
-/**
- * The backend of the leader tab: calls go straight to the engine. `chooseId` makes the engine's
- * next id generator call return `id` (the main thread chose it, so `execute` knows it at once).
- */
+/** The backend of the leader tab: calls go straight to the engine, under the ids the pages chose. */
 export function engineBackend(
   engine: Engine,
   transport: SwitchableTransport,
-  chooseId: (id: string) => void,
   saveOnline: (online: boolean) => Promise<void>,
-): Backend {
+): EngineApi {
   return {
-    async submit(id, name, args, listener, resubmit, at) {
+    async submit(id, name, args, listener, { at, resubmit = true } = {}) {
       const state = engine.watch(id, listener);
       if (state !== 'unknown' || !resubmit) {
         engine.flushFeeds();
         return { ok: true, id };
       }
-      chooseId(id);
-      const submitted = engine.submit(name, args, listener, at);
+      const submitted = engine.submit(id, name, args, listener, at);
       // Let the live queries flush first, so a caller that awaits `applied` has its updates.
       await Promise.resolve();
       await Promise.resolve();

@@ -7,20 +7,23 @@ import { todo } from './testing/todo-app.ts';
 
 /** A port whose engine accepts every command and lets the test play its later stages. */
 function scriptedPort() {
-  const listeners = new Map<string, Parameters<Port['submit']>[3]>();
+  const listeners = new Map<string, Parameters<Port['engine']['submit']>[3]>();
   const port: Port = {
     initial: { ...INITIAL_STATUS, leader: true },
-    async submit(id, _name, _args, listener) {
-      listeners.set(id, listener);
-      return { ok: true, id };
+    engine: {
+      async submit(id, _name, _args, listener) {
+        listeners.set(id, listener);
+        return { ok: true, id };
+      },
+      query: async () => [],
+      subscribe: () => () => undefined,
+      feed: () => () => undefined,
+      onStatus: () => () => undefined,
+      onRejected: () => () => undefined,
+      rejections: async () => [],
+      dismiss: async () => undefined,
+      setOnline: async () => undefined,
     },
-    query: async () => [],
-    subscribe: async () => () => undefined,
-    onStatus: async () => () => undefined,
-    onRejected: async () => () => undefined,
-    rejections: async () => [],
-    dismiss: async () => undefined,
-    setOnline: async () => undefined,
     close: async () => undefined,
   };
   return { port, listeners };
@@ -50,7 +53,10 @@ describe('WeftClient.onCommand', () => {
 
   it('traces a command refused by the engine as rejected, and nothing for one refused by validation', async () => {
     const { port } = scriptedPort();
-    const refusing: Port = { ...port, submit: async (id) => ({ ok: false, id, code: 'LIST_FULL', message: 'full' }) };
+    const refusing: Port = {
+      ...port,
+      engine: { ...port.engine, submit: async (id) => ({ ok: false, id, code: 'LIST_FULL', message: 'full' }) },
+    };
     const client = clientOn(todo, refusing);
     const traces: CommandTrace[] = [];
     client.onCommand((trace) => traces.push(trace));

@@ -16,7 +16,7 @@ import type { CommandUpdate } from './command-lifecycle.ts';
 import type { CommandTrace } from './command-trace.ts';
 import { deferred } from './deferred.ts';
 import { type Port, type PortOptions, workerPort } from './engine-port.ts';
-import { argsAsJson, CommandError, type Execution, toExecution } from './execution.ts';
+import { argsAsJson, CommandError, type Execution, laterStages, toExecution } from './execution.ts';
 import { PageReplica } from './page-replica.ts';
 import type { Query } from './query.ts';
 import { reportError } from './report-error.ts';
@@ -148,14 +148,15 @@ function openClient<A extends AnyApp>(app: A, port: Port): { client: WeftClient<
   const input = clientInput(app);
   // The page's replica (page-replica.ts): commands on its scopes run here, `applied` and live
   // queries are decided in this task; the leader's row feed keeps it equal to the engine.
+  const { engine } = port;
   const replica =
-    port.feed && port.scopes && port.scopes.length > 0 && Object.keys(app.tables).length > 0
+    port.scopes && port.scopes.length > 0 && Object.keys(app.tables).length > 0
       ? new PageReplica(app, port.scopes)
       : null;
-  const stopFeed = replica && port.feed ? port.feed(port.scopes ?? [], (batch) => replica.receive(batch)) : null;
+  const stopFeed = replica ? engine.feed(port.scopes ?? [], (batch) => replica.receive(batch)) : null;
   let current: ClientStatus = port.initial;
   const statusListeners = new Set<(status: ClientStatus) => void>();
-  const stopStatus = port.onStatus((status) => {
+  const stopStatus = engine.onStatus((status) => {
     current = status;
     for (const listener of statusListeners) safely(listener, status);
   });
@@ -164,8 +165,6 @@ function openClient<A extends AnyApp>(app: A, port: Port): { client: WeftClient<
   const trace = (step: CommandTrace) => {
     for (const listener of traceListeners) safely(listener, step);
   };
-  /** Commands not settled yet, each with what settles it as `closed` at `close()`. */
-  const unsettled = new Map<string, (error: CommandError) => void>();
   /** Calls not answered yet, each with its reject. */
   const calls = new Set<(error: ClosedError) => void>();
   /** A port call that `close()` settles if the port never answers it. */
@@ -235,50 +234,46 @@ function openClient<A extends AnyApp>(app: A, port: Port): { client: WeftClient<
           () => undefined, // the rejection is traced where it is decided
         );
       }
-      const execution = toExecution((listen) => {
-        const track = (update: CommandUpdate) => {
-          if (update.stage !== 'durable') unsettled.delete(id);
-          if (traced) trace({ ...update, at: Date.now() });
-          listen(update);
-        };
-        unsettled.set(id, (error) => {
-          applied.reject(error); // no-op once applied
-          track({ id, stage: 'rejected', code: error.code, message: error.message });
-        });
-        port.submit(id, checked.value.name, checked.value.args, track, at, local !== null).then(
-          (accepted) => {
-            // The leader's rows of it arrived first: it leaves the replica's overlay.
-            if (local) replica?.settle(id, accepted.ok);
-            if (accepted.ok) return applied.resolve();
-            applied.reject(new CommandError(accepted.code, accepted.message));
-            track({ id, stage: 'rejected', code: accepted.code, message: accepted.message });
-          },
-          (error: unknown) => {
-            if (local) replica?.settle(id, false);
-            if (closed) return; // settled by close()
-            const message = error instanceof Error ? error.message : String(error);
-            applied.reject(new CommandError('internal', message));
-            track({ id, stage: 'rejected', code: 'internal', message });
-          },
-        );
-        return { ok: true, id, seq: 0 };
-      });
+      const stages = laterStages();
+      // The command's later stages, from the engine; at `close()` the port ends it as `closed`.
+      const listener = (update: CommandUpdate) => {
+        if (update.stage === 'rejected') applied.reject(new CommandError(update.code, update.message)); // no-op once applied
+        if (traced) trace({ ...update, at: Date.now() });
+        stages.update(update);
+      };
+      engine.submit(id, checked.value.name, checked.value.args, listener, { at, soon: local !== null }).then(
+        (accepted) => {
+          // The leader's rows of it arrived first: it leaves the replica's overlay.
+          if (local) replica?.settle(id, accepted.ok);
+          if (accepted.ok) applied.resolve();
+          else listener({ id, stage: 'rejected', code: accepted.code, message: accepted.message });
+        },
+        (error: unknown) => {
+          if (local) replica?.settle(id, false);
+          if (closed) return; // the port ended it as closed
+          listener({
+            id,
+            stage: 'rejected',
+            code: 'internal',
+            message: error instanceof Error ? error.message : String(error),
+          });
+        },
+      );
       // `applied`: decided by the replica, or else by the engine's answer (ran, or refused there).
-      return { ...execution, applied: applied.promise };
+      return { id, applied: applied.promise, durable: stages.durable, confirmed: stages.confirmed };
     },
     async query(query) {
       // The leader answers (it holds every command this page sent before): the source of truth,
       // and a query it cannot answer settles as closed at `close()`. Live queries use the replica.
       const checked = input.query(query);
-      return (await guard(() => port.query(checked))) as never;
+      return (await guard(() => engine.query(checked))) as never;
     },
     subscribe(query, callback) {
       if (closed) throw new ClosedError();
       const checkedQuery = input.query(query);
       if (replica?.serves(checkedQuery))
         return subscribeReplica(replica, checkedQuery, callback as (rows: Row[]) => void);
-      const unsubscribe = port.subscribe(checkedQuery, (rows) => safely(callback as (rows: Row[]) => void, rows));
-      return () => void unsubscribe.then((stop) => stop()).catch(() => undefined);
+      return engine.subscribe(checkedQuery, (rows) => safely(callback as (rows: Row[]) => void, rows));
     },
     status: () => current,
     onStatus(listener) {
@@ -288,12 +283,12 @@ function openClient<A extends AnyApp>(app: A, port: Port): { client: WeftClient<
     },
     onRejected(listener) {
       if (closed) return () => undefined;
-      const unsubscribe = port.onRejected((rejection) => safely(listener, rejection));
-      return () => void unsubscribe.then((stop) => stop());
+      const unsubscribe = engine.onRejected((rejection) => safely(listener, rejection));
+      return () => void unsubscribe();
     },
-    rejections: () => guard(() => port.rejections()),
-    dismiss: (ids) => guard(() => port.dismiss([...ids])),
-    setOnline: (online) => guard(() => port.setOnline(online)),
+    rejections: () => guard(() => engine.rejections()),
+    dismiss: (ids) => guard(() => engine.dismiss([...ids])),
+    setOnline: (online) => guard(() => engine.setOnline(online)),
     onCommand(listener) {
       traceListeners.add(listener);
       return () => traceListeners.delete(listener);
@@ -303,12 +298,11 @@ function openClient<A extends AnyApp>(app: A, port: Port): { client: WeftClient<
       closed = true;
       try {
         stopFeed?.();
-        await stopStatus.then((stop) => stop());
-        await port.close(); // commits what is queued: stages reached by then are reported first
+        stopStatus();
+        // Commits what is queued: stages reached by then are reported first, then the port ends
+        // every command still unsettled as `closed`.
+        await port.close();
       } finally {
-        const error = new CommandError('closed', 'the client closed before the server settled this command');
-        for (const settle of [...unsettled.values()]) settle(error);
-        unsettled.clear();
         const closedError = new ClosedError();
         for (const reject of [...calls]) reject(closedError);
         calls.clear();

@@ -39,11 +39,11 @@ describe('Engine: execute', () => {
     const { engine, transport } = await client(server);
     transport.goOffline();
     const seqs = [];
-    const unknown = engine.submit('nope', {});
+    const unknown = engine.submit(crypto.randomUUID(), 'nope', {});
     const invalid = engine.execute('add', { listId: 'a', itemId: 'i1' } as never);
     engine.execute('add', { listId: 'a', itemId: 'i1', text: 'x' });
     const duplicate = engine.execute('add', { listId: 'a', itemId: 'i1', text: 'again' });
-    seqs.push(engine.submit('add', { listId: 'a', itemId: 'i2', text: 'y' }));
+    seqs.push(engine.submit(crypto.randomUUID(), 'add', { listId: 'a', itemId: 'i2', text: 'y' }));
     expect(unknown).toMatchObject({ ok: false, code: 'unknown_command' });
     await expect(invalid.applied).rejects.toMatchObject({ name: 'CommandError', code: 'bad_request' });
     await expect(duplicate.applied).rejects.toMatchObject({ code: 'ALREADY_EXISTS' });
@@ -54,7 +54,7 @@ describe('Engine: execute', () => {
 
   it('refuses a command on a scope it does not sync', async () => {
     const { engine } = await client(fakeServer());
-    expect(engine.submit('add', { listId: 'zzz', itemId: 'i', text: '' })).toMatchObject({
+    expect(engine.submit(crypto.randomUUID(), 'add', { listId: 'zzz', itemId: 'i', text: '' })).toMatchObject({
       ok: false,
       code: 'scope_not_synced',
     });
@@ -110,15 +110,17 @@ describe('Engine: execute', () => {
     expect(server.dump('list:a')).toEqual({ items: [item('i1', 'uno', true)] });
   });
 
-  it('gives the lifecycle to listeners as plain data', async () => {
+  it('runs a command under the id its caller chose, and gives its lifecycle to listeners as plain data', async () => {
     const { engine } = await client(fakeServer());
     const updates: unknown[] = [];
-    const submitted = engine.submit('add', { listId: 'a', itemId: 'i1', text: '' }, (update) => updates.push(update));
-    expect(submitted).toMatchObject({ ok: true, seq: 1 });
+    const args = { listId: 'a', itemId: 'i1', text: '' };
+    const submitted = engine.submit('chosen-1', 'add', args, (update) => updates.push(update));
+    expect(submitted).toEqual({ ok: true, id: 'chosen-1', seq: 1 });
+    expect(engine.pending().map((command) => command.id)).toEqual(['chosen-1']);
     await until(() => updates.length === 2, 'two updates');
     expect(updates).toEqual([
-      { id: submitted.id, stage: 'durable' },
-      { id: submitted.id, stage: 'confirmed' },
+      { id: 'chosen-1', stage: 'durable' },
+      { id: 'chosen-1', stage: 'confirmed' },
     ]);
   });
 });

@@ -27,7 +27,7 @@ export interface EngineOptions<A extends AnyApp> {
   readonly sync?: boolean;
   readonly clock?: Clock;
   readonly random?: () => number;
-  /** Command and client ids; defaults to `crypto.randomUUID()`. */
+  /** The client id and the ids `execute` gives its commands; defaults to `crypto.randomUUID()`. */
   readonly newId?: () => string;
   readonly syncOptions?: Omit<SyncOptions, 'clock' | 'random'>;
   /**
@@ -42,7 +42,7 @@ export interface EngineOptions<A extends AnyApp> {
 /**
  * The client engine (DESIGN §3): commands run at once against memory, the outbox is written by
  * group commit, and the sync loop settles commands with the server. Every public method takes
- * and returns plain data or callbacks, so a Comlink facade over a worker stays thin.
+ * and returns plain data or callbacks, so it crosses any carrier (engine-protocol.ts) unchanged.
  *
  * @example
  * const engine = await Engine.open({ app, storage, transport, scopes: ['board:b1'] });
@@ -117,17 +117,23 @@ export class Engine<A extends AnyApp = AnyApp> {
 
   /** Runs a command now; see `Execution`. */
   execute<N extends CommandName<A>>(name: N, args: CommandArgs<A, N>): Execution {
-    return toExecution((listener) => this.submit(name, args, listener));
+    return toExecution((listener) => this.submit(this.#newId(), name, args, listener));
   }
 
   /**
-   * `execute` as plain data: runs the command now and reports its later stages to `listener`.
-   * A command rejected locally (unknown, invalid args, its handler rejects) takes no seq and
-   * never reaches the outbox.
+   * `execute` as plain data: runs the command now under `id` (chosen by the caller: the page
+   * that executed it knows it at once) and reports its later stages to `listener`. A command
+   * rejected locally (unknown, invalid args, its handler rejects) takes no seq and never
+   * reaches the outbox.
    */
-  submit(name: string, args: unknown, listener?: (update: CommandUpdate) => void, givenAt?: number): Submitted {
+  submit(
+    id: string,
+    name: string,
+    args: unknown,
+    listener?: (update: CommandUpdate) => void,
+    givenAt?: number,
+  ): Submitted {
     const { app, scopes, outbox, writer, lifecycle, live, status, clock } = this.#core;
-    const id = this.#newId();
     if (this.#closed) return { ok: false, id, code: 'closed', message: 'the engine is closed' };
     const json = argsAsJson(args);
     if (!json.ok) return { ok: false, id, code: json.code, message: json.message };

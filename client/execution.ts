@@ -32,24 +32,10 @@ export class CommandError extends Error {
  * over a worker does the same with the updates it receives.
  */
 export function toExecution(submit: (listener: (update: CommandUpdate) => void) => Submitted): Execution {
-  const durable = deferred();
-  const confirmed = deferred();
-  const submitted = submit((update) => {
-    if (update.stage === 'durable') durable.resolve();
-    else if (update.stage === 'confirmed') confirmed.resolve();
-    else {
-      const error = new CommandError(update.code, update.message);
-      durable.reject(error); // no-op when already durable
-      confirmed.reject(error);
-    }
-  });
+  const stages = laterStages();
+  const submitted = submit(stages.update);
   if (submitted.ok) {
-    return {
-      id: submitted.id,
-      applied: Promise.resolve(),
-      durable: handled(durable.promise),
-      confirmed: handled(confirmed.promise),
-    };
+    return { id: submitted.id, applied: Promise.resolve(), durable: stages.durable, confirmed: stages.confirmed };
   }
   const error = new CommandError(submitted.code, submitted.message);
   return {
@@ -57,6 +43,32 @@ export function toExecution(submit: (listener: (update: CommandUpdate) => void) 
     applied: Promise.reject(error),
     durable: handled(Promise.reject(error)),
     confirmed: handled(Promise.reject(error)),
+  };
+}
+
+/**
+ * `durable` and `confirmed` of one command, settled by the updates given to `update` (a
+ * `rejected` update rejects both; `durable` stays resolved when it came first).
+ */
+export function laterStages(): {
+  readonly durable: Promise<void>;
+  readonly confirmed: Promise<void>;
+  readonly update: (update: CommandUpdate) => void;
+} {
+  const durable = deferred();
+  const confirmed = deferred();
+  return {
+    durable: handled(durable.promise),
+    confirmed: handled(confirmed.promise),
+    update: (update) => {
+      if (update.stage === 'durable') durable.resolve();
+      else if (update.stage === 'confirmed') confirmed.resolve();
+      else {
+        const error = new CommandError(update.code, update.message);
+        durable.reject(error); // no-op when already durable
+        confirmed.reject(error);
+      }
+    },
   };
 }
 

@@ -1,36 +1,35 @@
-import type { Backend } from './backend.ts';
-import type { FromLeader, LeaderCall, TabMessage } from './tabs-protocol.ts';
+import type { EngineApi } from './engine-api.ts';
+import { type EngineServer, serveEngine } from './engine-server.ts';
+import type { SyncStatus } from './status.ts';
+import type { FromLeader, TabMessage } from './tabs-protocol.ts';
 import { tabLock } from './tabs-protocol.ts';
 
 /**
- * Status broadcasts are paced to one a frame: a change goes out at once, later ones within
- * the frame go out together at its end. A burst of commands changes `pending` each time, and
- * a BroadcastChannel message costs far more than the command itself.
- */
-const STATUS_PACE_MS = 16;
-
-/**
- * The leader tab's side of the tab protocol: serves the followers' calls and subscriptions
- * with the engine's backend, and broadcasts status changes and rejections to every tab. A
- * follower that dies (its tab lock is released) loses its subscriptions here too.
+ * The leader tab's side of the tabs' channel: serves each follower the engine API with the
+ * engine's backend (`serveEngine`, the same server the worker gives its page), inside the
+ * channel's envelope, and announces this leader. A follower that dies (its tab lock is
+ * released) loses its server, and with it its subscriptions and feeds.
  */
 export class LeaderService {
   readonly #channel: BroadcastChannel;
   readonly #id: string;
   readonly #dbName: string;
-  readonly #backend: Backend;
+  readonly #backend: EngineApi;
   readonly #scopes: ReadonlyArray<string>;
-  readonly #followers = new Map<string, Map<number, () => void>>();
+  readonly #followers = new Map<string, EngineServer>();
   readonly #detach: Array<() => void> = [];
   readonly #abort = new AbortController();
-  #status: Parameters<Parameters<Backend['onStatus']>[0]>[0] | null = null;
-  /** The status changed since it was last broadcast. */
-  #statusDirty = false;
-  #statusTimer: ReturnType<typeof setTimeout> | null = null;
+  #status: SyncStatus | null = null;
   #stopped = false;
 
   /** `id` names this leader (tab and engine epoch); `scopes` are those its engine syncs. */
-  constructor(channel: BroadcastChannel, id: string, dbName: string, backend: Backend, scopes: ReadonlyArray<string>) {
+  constructor(
+    channel: BroadcastChannel,
+    id: string,
+    dbName: string,
+    backend: EngineApi,
+    scopes: ReadonlyArray<string>,
+  ) {
     this.#channel = channel;
     this.#id = id;
     this.#dbName = dbName;
@@ -42,13 +41,8 @@ export class LeaderService {
   start(): void {
     this.#detach.push(
       this.#backend.onStatus((status) => {
-        const first = this.#status === null;
         this.#status = status;
-        if (first) return;
-        this.#statusDirty = true;
-        if (this.#statusTimer === null) this.#sendStatus();
       }),
-      this.#backend.onRejected((rejection) => this.#post({ kind: 'rejected', leader: this.#id, rejection })),
     );
     this.#announce();
   }
@@ -58,47 +52,12 @@ export class LeaderService {
     if (this.#stopped) return;
     switch (message.kind) {
       case 'hello':
-        this.#follower(message.from);
         this.#announce();
         return;
-      case 'call':
+      case 'toLeader':
         if (message.to !== this.#id) return;
-        this.#follower(message.from);
-        void this.#serve(message.from, message.callId, message.call);
+        this.#follower(message.from).receive(message.items);
         return;
-      case 'subscribe': {
-        if (message.to !== this.#id) return;
-        const subs = this.#follower(message.from);
-        subs.get(message.subId)?.();
-        const { from, subId } = message;
-        try {
-          subs.set(
-            subId,
-            this.#backend.subscribe(message.query, (rows) => this.#post({ kind: 'rows', to: from, subId, rows })),
-          );
-        } catch {
-          // An invalid query: the follower validated it already; nothing to serve.
-        }
-        return;
-      }
-      case 'feed': {
-        if (message.to !== this.#id) return;
-        const subs = this.#follower(message.from);
-        subs.get(message.subId)?.();
-        const { from, subId } = message;
-        subs.set(
-          subId,
-          this.#backend.feed(message.scopes, (batch) => this.#post({ kind: 'feedRows', to: from, subId, batch })),
-        );
-        return;
-      }
-      case 'unsubscribe': {
-        if (message.to !== this.#id) return;
-        const subs = this.#followers.get(message.from);
-        subs?.get(message.subId)?.();
-        subs?.delete(message.subId);
-        return;
-      }
       default:
         return; // messages of other leaders (a successor racing in) are not ours to serve
     }
@@ -107,7 +66,6 @@ export class LeaderService {
   stop(): void {
     this.#stopped = true;
     this.#abort.abort();
-    if (this.#statusTimer !== null) clearTimeout(this.#statusTimer);
     for (const detach of this.#detach.splice(0)) detach();
     for (const tab of [...this.#followers.keys()]) this.#drop(tab);
   }
@@ -116,74 +74,24 @@ export class LeaderService {
     if (this.#status) this.#post({ kind: 'leader', leader: this.#id, status: this.#status, scopes: this.#scopes });
   }
 
-  /** Broadcasts the status if it changed, then holds the next broadcast for a frame. */
-  #sendStatus(): void {
-    if (!this.#statusDirty || this.#status === null) return;
-    this.#statusDirty = false;
-    this.#post({ kind: 'status', leader: this.#id, status: this.#status });
-    if (this.#statusTimer !== null) clearTimeout(this.#statusTimer);
-    this.#statusTimer = setTimeout(() => {
-      this.#statusTimer = null;
-      this.#sendStatus();
-    }, STATUS_PACE_MS);
-  }
-
-  async #serve(to: string, callId: number, call: LeaderCall): Promise<void> {
-    try {
-      const value = await this.#run(to, call);
-      this.#sendStatus(); // a follower's status is never older than the answers it gets
-      this.#post({ kind: 'reply', to, callId, ok: true, value });
-    } catch (error) {
-      const { name, message } = error instanceof Error ? error : new Error(String(error));
-      this.#post({ kind: 'reply', to, callId, ok: false, error: { name, message } });
-    }
-  }
-
-  #run(to: string, call: LeaderCall): Promise<unknown> {
-    const backend = this.#backend;
-    switch (call.method) {
-      case 'submit':
-        return backend.submit(
-          call.id,
-          call.name,
-          call.args,
-          (update) => {
-            this.#sendStatus();
-            this.#post({ kind: 'command', to, update });
-          },
-          call.resubmit,
-          call.at,
-        );
-      case 'query':
-        return backend.query(call.query);
-      case 'rejections':
-        return backend.rejections();
-      case 'dismiss':
-        return backend.dismiss(call.ids);
-      case 'setOnline':
-        return backend.setOnline(call.online);
-      default:
-        return Promise.reject(new TypeError(`unknown call ${(call as { method: string }).method}`));
-    }
-  }
-
-  /** The follower's subscriptions, watching its tab lock the first time it is seen. */
-  #follower(tab: string): Map<number, () => void> {
-    let subs = this.#followers.get(tab);
-    if (subs) return subs;
-    subs = new Map();
-    this.#followers.set(tab, subs);
+  /** The follower's server, watching its tab lock the first time it is seen. */
+  #follower(tab: string): EngineServer {
+    let server = this.#followers.get(tab);
+    if (server) return server;
+    server = serveEngine(this.#backend, (items) =>
+      this.#post({ kind: 'fromLeader', leader: this.#id, to: tab, items }),
+    );
+    this.#followers.set(tab, server);
     // Granted only once the follower's tab is gone (it holds its lock while it lives).
     navigator.locks
       .request(tabLock(this.#dbName, tab), { signal: this.#abort.signal }, async () => this.#drop(tab))
       .catch(() => undefined); // aborted: this leader stopped first
-    return subs;
+    return server;
   }
 
   #drop(tab: string): void {
-    const subs = this.#followers.get(tab);
+    this.#followers.get(tab)?.stop();
     this.#followers.delete(tab);
-    for (const unsubscribe of subs?.values() ?? []) unsubscribe();
   }
 
   #post(message: FromLeader): void {

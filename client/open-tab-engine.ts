@@ -1,6 +1,7 @@
 import type { AnyApp } from '../shared/index.ts';
-import { type Backend, engineBackend } from './backend.ts';
+import { engineBackend } from './backend.ts';
 import { Engine } from './engine.ts';
+import type { EngineApi } from './engine-api.ts';
 import { httpTransport } from './http-transport.ts';
 import { loadOnline, saveOnline } from './online-preference.ts';
 import { openClientStorage } from './open-storage.ts';
@@ -19,36 +20,23 @@ export interface SessionConfig {
 /**
  * The leader tab's engine on `scopes`: HTTP through a switch that remembers the user's
  * online choice per `dbName`, on IndexedDB (or memory, flagged in status, where it cannot be
- * opened). Its backend runs each submitted command under the id its tab chose.
+ * opened).
  */
 export async function openTabEngine(
   app: AnyApp,
   config: SessionConfig,
   scopes: ReadonlyArray<string>,
-): Promise<{ engine: Engine; backend: Backend }> {
+): Promise<{ engine: Engine; backend: EngineApi }> {
   const { url, auth, dbName } = config;
   const transport = switchableTransport(httpTransport({ url, ...(auth === undefined ? {} : { auth }) }));
   transport.setEnabled(await loadOnline(dbName));
-  let chosenId: string | undefined;
   const engine = await Engine.open({
     app,
     // IndexedDB, or memory (flagged in status) where it cannot be opened.
     ...(await openClientStorage({ dbName, tables: app.tables })),
     transport,
     scopes,
-    newId: () => {
-      const id = chosenId ?? crypto.randomUUID();
-      chosenId = undefined;
-      return id;
-    },
   });
-  const backend = engineBackend(
-    engine,
-    transport,
-    (id) => {
-      chosenId = id;
-    },
-    (online) => saveOnline(dbName, online),
-  );
+  const backend = engineBackend(engine, transport, (online) => saveOnline(dbName, online));
   return { engine, backend };
 }

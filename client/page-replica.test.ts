@@ -15,12 +15,10 @@ function scriptedLeader(rows: Row[] = []) {
   let feed: (batch: FeedBatch) => void = () => undefined;
   const answers = new Map<string, (accepted: Accepted) => void>();
   const submitted: Array<{ id: string; name: string; at: number | undefined }> = [];
-  const port: Port = {
-    initial: { ...INITIAL_STATUS, leader: false },
-    scopes: ['list:a'],
-    submit: (id, name, _args, _listener, at) =>
+  const engine: Port['engine'] = {
+    submit: (id, name, _args, _listener, options) =>
       new Promise<Accepted>((resolve) => {
-        submitted.push({ id, name, at });
+        submitted.push({ id, name, at: options?.at });
         answers.set(id, resolve);
       }),
     feed(_scopes, listener) {
@@ -29,12 +27,17 @@ function scriptedLeader(rows: Row[] = []) {
       return () => undefined;
     },
     query: async () => [],
-    subscribe: async () => () => undefined,
-    onStatus: async () => () => undefined,
-    onRejected: async () => () => undefined,
+    subscribe: () => () => undefined,
+    onStatus: () => () => undefined,
+    onRejected: () => () => undefined,
     rejections: async () => [],
     dismiss: async () => undefined,
     setOnline: async () => undefined,
+  };
+  const port: Port = {
+    initial: { ...INITIAL_STATUS, leader: false },
+    scopes: ['list:a'],
+    engine,
     close: async () => undefined,
   };
   return {

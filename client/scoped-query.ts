@@ -1,5 +1,5 @@
 import type { Row, TableDefs } from '../shared/index.ts';
-import type { Backend } from './backend.ts';
+import type { EngineApi } from './engine-api.ts';
 import { mergeScopes, type Query, sameRows } from './query.ts';
 
 /**
@@ -10,7 +10,7 @@ import { mergeScopes, type Query, sameRows } from './query.ts';
  * and the results are merged as the engine merges scopes (index order, ties by scope, then `limit`).
  */
 export function scopedQuery(
-  backend: Backend,
+  backend: EngineApi,
   query: Query,
   scopes: ReadonlyArray<string> | null,
   tables: TableDefs,
@@ -22,7 +22,7 @@ export function scopedQuery(
 
 /** `subscribe` restricted the same way; calls back once every scope has answered, then on each change. */
 export function scopedSubscribe(
-  backend: Backend,
+  backend: EngineApi,
   query: Query,
   scopes: ReadonlyArray<string> | null,
   tables: TableDefs,

@@ -10,15 +10,7 @@ export async function sessionPort(app: AnyApp, options: PortOptions): Promise<Po
   return {
     initial: session.status(),
     scopes: [...scopes],
-    submit: (id, name, args, listener, at) => session.submit(id, name, args, listener, at),
-    feed: (feedScopes, listener) => session.feed(feedScopes, listener),
-    query: (query) => session.query(query),
-    subscribe: async (query, callback) => session.subscribe(query, callback),
-    onStatus: async (callback) => session.onStatus(callback),
-    onRejected: async (callback) => session.onRejected(callback),
-    rejections: () => session.rejections(),
-    dismiss: (ids) => session.dismiss(ids),
-    setOnline: (online) => session.setOnline(online),
+    engine: session.engine,
     close: () => session.close(),
   };
 }

@@ -145,7 +145,7 @@ describe('SyncLoop: pushing', () => {
       await until(() => pushes.at(-1)?.commands.some((c) => c.name === 'rename') ?? false, 'the rename pushed');
       const accepted = pushes.at(-1)?.commands.map((c) => [c.seq, c.name]);
       expect(accepted).toEqual([[3, 'rename']]);
-      expect(engine.submit('touch', { listId: 'a' })).toMatchObject({ ok: true, seq: 4 });
+      expect(engine.submit(crypto.randomUUID(), 'touch', { listId: 'a' })).toMatchObject({ ok: true, seq: 4 });
       await engine.close();
     }
   });
@@ -167,11 +167,14 @@ describe('SyncLoop: desync answers', () => {
       engine.setOnline(true);
       await Promise.all(later.map((run) => run.confirmed));
       const first = restore === 'rewind' ? 2 : 1;
-      expect(engine.submit('touch', { listId: 'a' })).toMatchObject({ ok: true, seq: first + 2 });
+      expect(engine.submit(crypto.randomUUID(), 'touch', { listId: 'a' })).toMatchObject({ ok: true, seq: first + 2 });
       await engine.close();
       // The renumbered outbox and counter were durable.
       const reloaded = await client(server, { storage, transport });
-      expect(reloaded.engine.submit('touch', { listId: 'a' })).toMatchObject({ ok: true, seq: first + 3 });
+      expect(reloaded.engine.submit(crypto.randomUUID(), 'touch', { listId: 'a' })).toMatchObject({
+        ok: true,
+        seq: first + 3,
+      });
     }
   });
 

@@ -1,24 +1,14 @@
-import type { AnyApp, Row } from '../shared/index.ts';
-import type { Accepted, Backend, ClientStatus } from './backend.ts';
+import type { AnyApp } from '../shared/index.ts';
+import type { ClientStatus } from './backend.ts';
 import { BackendSwitch } from './backend-switch.ts';
-import type { RejectedRecord } from './client-storage.ts';
 import { ClosedError } from './closed-error.ts';
-import type { CommandUpdate } from './command-lifecycle.ts';
 import { deferred } from './deferred.ts';
+import type { EngineApi } from './engine-api.ts';
+import { EngineClient } from './engine-client.ts';
 import { LeaderService } from './leader.ts';
 import { openTabEngine, type SessionConfig } from './open-tab-engine.ts';
-import type { Query } from './query.ts';
-import { RemoteLeader } from './remote-leader.ts';
 import { reportError } from './report-error.ts';
-import type { FeedBatch } from './row-feed.ts';
-import {
-  channelName,
-  type FromLeader,
-  leaderLock,
-  parseTabMessage,
-  type TabMessage,
-  tabLock,
-} from './tabs-protocol.ts';
+import { channelName, leaderLock, parseTabMessage, type TabMessage, tabLock } from './tabs-protocol.ts';
 
 export type { SessionConfig } from './open-tab-engine.ts';
 
@@ -51,7 +41,8 @@ export class TabSession {
   readonly #ready = deferred();
   readonly #closing = deferred();
   readonly #abort = new AbortController();
-  #remote: RemoteLeader | null = null;
+  /** The leader this tab follows, reached over the channel (null while it leads or has none). */
+  #remote: { readonly leader: string; readonly client: EngineClient } | null = null;
   #service: LeaderService | null = null;
   #leadDone: Promise<void> = Promise.resolve();
   #releaseTab: () => void = () => undefined;
@@ -83,52 +74,16 @@ export class TabSession {
     this.#channel.onmessageerror = () => reportError(new TypeError('weft: a tab message could not be deserialized'));
   }
 
-  submit(
-    id: string,
-    name: string,
-    args: unknown,
-    listener: (update: CommandUpdate) => void,
-    at?: number,
-  ): Promise<Accepted> {
-    return this.#calls.submit(id, name, args, listener, at);
-  }
-
-  /** The leader's rows of `scopes` as changes, whichever tab leads: a reset again after each leader change. */
-  feed(scopes: ReadonlyArray<string>, listener: (batch: FeedBatch) => void): () => void {
-    return this.#calls.feed(scopes, listener);
-  }
-
-  query(query: Query): Promise<Row[]> {
-    return this.#calls.query(query);
-  }
-
-  /** Calls `callback` with the rows now (once a backend answers), then after each change of them. */
-  subscribe(query: Query, callback: (rows: Row[]) => void): () => void {
-    return this.#calls.subscribe(query, callback);
+  /**
+   * The engine API of this tab, whichever tab leads: every call, subscription and unsettled
+   * command is kept here and moved to the next leader (see BackendSwitch).
+   */
+  get engine(): EngineApi<ClientStatus> {
+    return this.#calls;
   }
 
   status(): ClientStatus {
     return this.#calls.status();
-  }
-
-  onStatus(listener: (status: ClientStatus) => void): () => void {
-    return this.#calls.onStatus(listener);
-  }
-
-  onRejected(listener: (rejection: RejectedRecord) => void): () => void {
-    return this.#calls.onRejected(listener);
-  }
-
-  rejections(): Promise<RejectedRecord[]> {
-    return this.#calls.call((backend) => backend.rejections());
-  }
-
-  dismiss(ids: ReadonlyArray<string>): Promise<void> {
-    return this.#calls.call((backend) => backend.dismiss(ids));
-  }
-
-  setOnline(online: boolean): Promise<void> {
-    return this.#calls.call((backend) => backend.setOnline(online));
   }
 
   /**
@@ -143,7 +98,7 @@ export class TabSession {
     this.#closing.resolve();
     await this.#leadDone;
     this.#calls.detachAll();
-    this.#remote?.dispose();
+    this.#remote?.client.dispose();
     this.#channel.close();
     this.#releaseTab();
     const closed = new ClosedError();
@@ -185,7 +140,7 @@ export class TabSession {
       const rescope = deferred();
       this.#rescope = rescope;
       const { engine, backend } = await openTabEngine(this.#app, this.#config, scopes);
-      this.#remote?.dispose();
+      this.#remote?.client.dispose();
       this.#remote = null;
       this.#leaderScopes = scopes;
       this.#service = new LeaderService(this.#channel, `${this.tabId}/${epoch}`, dbName, backend, scopes);
@@ -229,7 +184,9 @@ export class TabSession {
       if (!this.#leading) this.#follow(message);
       return;
     }
-    if (isFromLeader(message)) this.#remote?.handle(message);
+    if (message.kind === 'fromLeader' && message.to === this.tabId && message.leader === this.#remote?.leader) {
+      this.#remote.client.receive(message.items);
+    }
   }
 
   /** A leader announced itself: follow it, once its engine syncs every scope of this tab. */
@@ -245,9 +202,14 @@ export class TabSession {
       return;
     }
     this.#leaderScopes = served ?? null;
-    this.#remote?.dispose();
-    this.#remote = new RemoteLeader((m) => this.#post(m), this.tabId, message.leader, message.status);
-    this.#bind(this.#remote);
+    this.#remote?.client.dispose();
+    const { leader } = message;
+    const client = new EngineClient(
+      (items) => this.#post({ kind: 'toLeader', from: this.tabId, to: leader, items }),
+      message.status,
+    );
+    this.#remote = { leader, client };
+    this.#bind(client);
   }
 
   /** What this tab's unscoped queries read: its own scopes when the engine syncs others too, else null. */
@@ -259,7 +221,7 @@ export class TabSession {
   }
 
   /** Serves this tab's calls from `backend` (re-attaching and resending), and unblocks `open`. */
-  #bind(backend: Backend): void {
+  #bind(backend: EngineApi): void {
     this.#calls.bind(backend);
     this.#ready.resolve();
   }
@@ -267,14 +229,4 @@ export class TabSession {
   #post(message: TabMessage): void {
     if (!this.#closed) this.#channel.postMessage(message);
   }
-}
-
-function isFromLeader(message: TabMessage): message is FromLeader {
-  return (
-    message.kind !== 'hello' &&
-    message.kind !== 'call' &&
-    message.kind !== 'subscribe' &&
-    message.kind !== 'unsubscribe' &&
-    message.kind !== 'feed'
-  );
 }

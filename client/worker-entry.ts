@@ -4,4 +4,4 @@
  * chunk carries it. `createInlineClient` runs the same engine on the page's thread instead.
  */
 export { createInlineClient } from './session-port.ts';
-export { exposeWeftWorker, type WeftWorkerApi } from './worker.ts';
+export { exposeWeftWorker, type WorkerEndpoint } from './worker.ts';

@@ -1,56 +1,9 @@
-import type { Row } from '../shared/index.ts';
-import type { Accepted, ClientStatus } from './backend.ts';
-import type { RejectedRecord } from './client-storage.ts';
-import type { CommandUpdate } from './command-lifecycle.ts';
-import type { Query } from './query.ts';
-import type { FeedBatch } from './row-feed.ts';
+import type { SyncStatus } from './status.ts';
 
 /**
- * The hot traffic between `createClient` and its worker: commands, subscriptions, and what
- * comes back (rows, command stages, status, rejections). It runs over one MessagePort of its
- * own beside Comlink, because a Comlink call costs a request and a reply each, and a Comlink
- * callback a MessageChannel each; here every message is one-way and carries a batch.
+ * The batching under every carrier of the engine protocol (engine-protocol.ts): a Comlink-style
+ * call costs a message and a reply each; here every message is one-way and carries a batch.
  *
- * Invariants:
- * - One port, so order holds: within a batch and across batches, items arrive as sent.
- * - The worker sends the status it has at each flush first in the batch, so the page's status
- *   is never older than a command stage it is told about.
- * - The last batch the worker sends is `{ kind: 'closed' }`: after it, nothing follows.
- */
-export type ToWorker =
-  | {
-      readonly kind: 'submit';
-      readonly id: string;
-      readonly name: string;
-      readonly args: unknown;
-      /** When the page's replica ran it: the engine runs it at the same time. */
-      readonly at?: number;
-    }
-  /** The page's replica: the leader's rows of `scopes` as changes, from now on (`feed` back). */
-  | { readonly kind: 'feed'; readonly scopes: ReadonlyArray<string> }
-  | { readonly kind: 'subscribe'; readonly subId: number; readonly query: Query }
-  | { readonly kind: 'unsubscribe'; readonly subId: number }
-  /** A one-shot query, behind the commands sent before it: answered with `queried` or `queryFailed`. */
-  | { readonly kind: 'query'; readonly queryId: number; readonly query: Query }
-  /** Answered with `drained` once everything sent before it has run (the page closes after it). */
-  | { readonly kind: 'drain' };
-
-export type FromWorker =
-  | { readonly kind: 'status'; readonly status: ClientStatus }
-  | { readonly kind: 'rows'; readonly subId: number; readonly rows: Row[] }
-  /** Sent before the `accepted` of any command whose changes it holds (row-feed.ts). */
-  | { readonly kind: 'feed'; readonly batch: FeedBatch }
-  | { readonly kind: 'accepted'; readonly accepted: Accepted }
-  | { readonly kind: 'queried'; readonly queryId: number; readonly rows: Row[] }
-  | { readonly kind: 'queryFailed'; readonly queryId: number; readonly name: string; readonly message: string }
-  /** The submit threw (a bug, or the worker was not opened): the command did not run. */
-  | { readonly kind: 'failed'; readonly id: string; readonly message: string }
-  | { readonly kind: 'update'; readonly update: CommandUpdate }
-  | { readonly kind: 'rejected'; readonly rejection: RejectedRecord }
-  | { readonly kind: 'drained' }
-  | { readonly kind: 'closed' };
-
-/**
  * Items for the other side, sent as one `postMessage` per moment: what is sent in the same
  * synchronous run (10,000 executes in a loop, the durable stages of one commit) costs one
  * structured clone and one task over there. A flush happens in a microtask, or later while a
@@ -148,7 +101,7 @@ export class Batcher<T> {
 }
 
 /** Whether two statuses hold the same values (the fields are plain values or shared arrays). */
-export function sameStatus(a: ClientStatus, b: ClientStatus): boolean {
-  for (const key of Object.keys(a) as Array<keyof ClientStatus>) if (a[key] !== b[key]) return false;
+export function sameStatus(a: SyncStatus, b: SyncStatus): boolean {
+  for (const key of Object.keys(a) as Array<keyof SyncStatus>) if (a[key] !== b[key]) return false;
   return Object.keys(a).length === Object.keys(b).length;
 }

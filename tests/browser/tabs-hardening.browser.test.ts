@@ -71,10 +71,15 @@ describe('tab protocol hardening (real Chromium)', () => {
     await addCard(follower, 'g1', 'once');
     const garbage = await follower.evaluate(() => {
       const page = window as unknown as TabsWindow;
-      type Call = { kind: string; to: string; call: { method: string; args: unknown } };
-      const call = (page.sniffed as Call[]).find((m) => m.kind === 'call' && m.call.method === 'submit');
-      if (!call) throw new Error('no submit call was sniffed');
-      const to = call.to;
+      type Submit = { kind: string; callId: number; id: string; args: unknown };
+      type Envelope = { kind: string; from: string; to: string; items: Submit[] };
+      const envelope = (page.sniffed as Envelope[]).find(
+        (m) => m.kind === 'toLeader' && m.items.some((item) => item.kind === 'submit'),
+      );
+      if (!envelope) throw new Error('no submit was sniffed');
+      const to = envelope.to;
+      const submit = envelope.items.find((item) => item.kind === 'submit') as Submit;
+      const call = { ...envelope, items: [submit] };
       const bad: unknown[] = [
         null,
         42,
@@ -82,16 +87,28 @@ describe('tab protocol hardening (real Chromium)', () => {
         [],
         {},
         { kind: 'nope' },
-        { kind: 'call' },
-        { kind: 'call', from: 'evil', to, callId: -1, call: { method: 'submit' } },
-        { kind: 'call', from: 'evil', to, callId: 1, call: { method: 'drop', table: 'cards' } },
+        { kind: 'toLeader' },
+        { kind: 'toLeader', from: 'evil', to, items: [{ kind: 'submit' }] },
+        {
+          kind: 'toLeader',
+          from: 'evil',
+          to,
+          items: [{ kind: 'call', callId: 1, call: { method: 'drop', table: 'cards' } }],
+        },
+        // One good item does not carry a bad one: the whole message is ignored.
+        {
+          kind: 'toLeader',
+          from: 'evil',
+          to,
+          items: [submit, { kind: 'submit', callId: -1, id: 'x', name: 'addCard' }],
+        },
         { kind: 'leader', leader: 5, status: {} },
         { kind: 'leader', leader: 'fake', status: { online: 'yes' } },
-        { kind: 'rows', to: 'x', subId: 1, rows: 'no' },
-        { kind: 'command', to: 'x', update: { id: 'x', stage: 'weird' } },
+        { kind: 'fromLeader', leader: 'x', to: 'x', items: [{ kind: 'rows', subId: 1, rows: 'no' }] },
+        { kind: 'fromLeader', leader: 'x', to: 'x', items: [{ kind: 'update', update: { id: 'x', stage: 'weird' } }] },
         { kind: 'hello', from: 'x'.repeat(1000) },
         { kind: 'hello', from: 'evil', scopes: 'board:zzz' },
-        { kind: 'subscribe', from: 'evil', to, subId: 1, query: { table: 5 } },
+        { kind: 'toLeader', from: 'evil', to, items: [{ kind: 'subscribe', subId: 1, query: { table: 5 } }] },
       ];
       const channel = new BroadcastChannel('weft:garbage');
       for (const message of bad) channel.postMessage(message);
@@ -100,8 +117,7 @@ describe('tab protocol hardening (real Chromium)', () => {
       channel.postMessage(call);
       channel.postMessage({
         ...call,
-        callId: 999_999,
-        call: { ...call.call, args: { ...(call.call.args as object), title: 'twice' } },
+        items: [{ ...submit, callId: 999_999, args: { ...(submit.args as object), title: 'twice' } }],
       });
       return bad.length;
     });

@@ -318,10 +318,10 @@ const bench = {
       });
     });
   },
-  async tabBurst(count: number, columns: number) {
+  async tabBurst(count: number, columns: number, from = 1) {
     const weft = (window as unknown as { tab: Kanban }).tab;
     const started = epoch();
-    const runs = addCards(weft, 1, count, columns);
+    const runs = addCards(weft, from, count, columns);
     await Promise.all(runs.map((run) => run.applied));
     const appliedMs = epoch() - started;
     await Promise.all(runs.map((run) => run.durable));
