@@ -196,10 +196,10 @@ export class Reconciler implements SyncHost {
     held.cursor = state.cursor;
     held.mark = state.mark;
     held.overlay = state.overlay;
-    // The pending commands whose run or answer changed come back as new objects.
-    for (const view of state.pending) {
+    // The pending commands whose run or answer changed came back as new objects.
+    for (const view of outcome.changed) {
       const command = outbox.get(view.id);
-      if (!command || command === view) continue;
+      if (!command) continue;
       command.runDigest = view.runDigest;
       command.answeredThrough = view.answeredThrough;
     }

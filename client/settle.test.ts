@@ -67,6 +67,7 @@ describe('settle: confirmed events', () => {
     expect(out.state.overlay).toBe(overlay); // the prefix shortcut: a rebuild would read the same
     expect(items(out.state)).toEqual(['x', 'y']);
     expect(out.invalidated).toBeNull();
+    expect(out.changed).toEqual([]);
     expect(out.commit).toMatchObject({
       events: [added(1, 'c1', 'x')],
       rows: [{ table: 'items', scope: SCOPE, key: 'x', row: { itemId: 'x', listId: 'a', text: '', done: false } }],
@@ -100,6 +101,7 @@ describe('settle: confirmed events', () => {
     expect(out.commit).toMatchObject({ events: foreign, trim: [], settled: [] });
     // The pending commands given are untouched; the changed ones came back as new objects.
     expect(state.pending.map((c) => c.runDigest === null)).toEqual([false, true]);
+    expect(out.changed).toEqual(out.state.pending);
   });
 
   it('ignores duplicate and older events, and asks for a pull on a gap', () => {
@@ -193,6 +195,7 @@ describe('settle: push answers and rejections', () => {
     expect(out.pull).toBe(true); // seqs 1–2 are missing, and c2's events were left out
     expect(ids(out.removed)).toEqual(['c2']);
     expect(out.state.pending).toMatchObject([{ id: 'c1', answeredThrough: 3 }]);
+    expect(out.changed).toEqual(out.state.pending);
     expect(state.pending[0]?.answeredThrough).toBeNull();
   });
 

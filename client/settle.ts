@@ -23,8 +23,9 @@ import { snapshotTables } from './snapshot-rows.ts';
  * place (copying a scope's rows per event would make a rebase cost grow with the scope), so
  * the caller must read only the returned state afterwards; a step that replaces the scope
  * (`replace`, `snapshot`) returns new tables and leaves the old ones as they were. Nothing
- * else is mutated: the pending commands given are only read, and those whose run changed come
- * back as new objects in `state.pending`. No clock, no I/O: `now` stamps the settled records.
+ * else is mutated: the pending commands given are only read, and those whose run or answer
+ * changed come back as new objects (in `state.pending` and `changed`). No clock, no I/O: `now`
+ * stamps the settled records.
  */
 
 /** A pending command as settling reads it (`PendingCommand` fits). */
@@ -90,6 +91,12 @@ export interface SettleResult {
   readonly marked: boolean;
   /** Why a snapshot was refused (then nothing changed), else null. */
   readonly refused: string | null;
+  /**
+   * The pending commands whose `runDigest` or `answeredThrough` changed, as new objects in the
+   * order they changed (a later copy of a command carries the earlier change too): the caller
+   * writes them back without scanning every pending command.
+   */
+  readonly changed: ReadonlyArray<PendingView>;
 }
 
 /** How a command settled without bringing events of its own. */
@@ -98,30 +105,38 @@ type Quiet = { readonly status: 'confirmed' } | { readonly status: 'rejected'; c
 const NO_QUIET: ReadonlyMap<string, Quiet> = new Map();
 
 export function settle(app: AnyApp, state: SettleState, incoming: Incoming, now: number): SettleResult {
+  /** Filled as commands change (see `SettleResult.changed`); local to this call. */
+  const changed: PendingView[] = [];
   switch (incoming.kind) {
     case 'events':
-      return step(app, state, incoming.events, NO_QUIET, false, now);
+      return step(app, state, incoming.events, NO_QUIET, false, now, changed);
     case 'answers':
-      return answers(app, state, incoming.answers, now);
+      return answers(app, state, incoming.answers, now, changed);
     case 'reject': {
       const quiet = new Map<string, Quiet>([
         [incoming.id, { status: 'rejected', code: incoming.code, message: incoming.message }],
       ]);
-      return step(app, state, [], quiet, false, now);
+      return step(app, state, [], quiet, false, now, changed);
     }
     case 'replace':
-      return replace(app, state, incoming.events, now);
+      return replace(app, state, incoming.events, now, changed);
     case 'snapshot':
-      return snapshot(app, state, incoming.seq, incoming.rows, now);
+      return snapshot(app, state, incoming.seq, incoming.rows, now, changed);
     case 'rebase': {
-      const rebuilt = rebuild(app, state, state.confirmed, state.pending, []);
-      return { ...rebuilt, removed: [], commit: null, pull: false, marked: false, refused: null };
+      const rebuilt = rebuild(app, state, state.confirmed, state.pending, [], changed);
+      return { ...rebuilt, removed: [], commit: null, pull: false, marked: false, refused: null, changed };
     }
   }
 }
 
 /** A push's answers: events to apply, or quiet settlements (rejected; confirmed without events). */
-function answers(app: AnyApp, state: SettleState, results: ReadonlyArray<PushResult>, now: number): SettleResult {
+function answers(
+  app: AnyApp,
+  state: SettleState,
+  results: ReadonlyArray<PushResult>,
+  now: number,
+  changed: PendingView[],
+): SettleResult {
   const byId = new Map(state.pending.map((command) => [command.id, command]));
   const quiet = new Map<string, Quiet>();
   const answered = new Map<string, number>();
@@ -152,17 +167,20 @@ function answers(app: AnyApp, state: SettleState, results: ReadonlyArray<PushRes
       ? state.pending
       : state.pending.map((command) => {
           const through = answered.get(command.id);
-          return through === undefined ? command : { ...command, answeredThrough: through };
+          if (through === undefined) return command;
+          const reached = { ...command, answeredThrough: through };
+          changed.push(reached);
+          return reached;
         });
-  const result = step(
+  return step(
     app,
     { ...state, pending },
     events.sort((a, b) => a.seq - b.seq),
     quiet,
     pull,
     now,
+    changed,
   );
-  return result;
 }
 
 /**
@@ -176,22 +194,38 @@ function step(
   quiet: ReadonlyMap<string, Quiet>,
   pull: boolean,
   now: number,
+  changed: PendingView[],
 ): SettleResult {
   const { scope } = state;
   // Removing a command that has no effect in the overlay needs no rebase.
-  let rebase = state.pending.some((command) => quiet.has(command.id) && hasEffects(command));
+  let rebase = quiet.size > 0 && state.pending.some((command) => quiet.has(command.id) && hasEffects(command));
   const remaining = quiet.size === 0 ? state.pending : state.pending.filter((command) => !quiet.has(command.id));
   const result = applyConfirmed(app, state.confirmed, scope, state.cursor, events, state.mark);
   const cursor = result.applied.at(-1)?.seq ?? state.cursor;
   const marked = result.mark !== state.mark;
   // An event stored but not projected breaks the prefix shortcut: the overlay holds its effect.
   if (result.skipped) rebase = true;
-  if (result.applied.length > 0 && confirmedPrefix(remaining, result.applied) === null) rebase = true;
-  const confirmedIds = new Set<string>();
-  for (const event of result.applied) confirmedIds.add(event.commandId);
-  const leaving = (command: PendingView) => quiet.has(command.id) || confirmedIds.has(command.id);
-  const removedCommands = state.pending.filter(leaving);
-  const pending = removedCommands.length === 0 ? state.pending : state.pending.filter((c) => !leaving(c));
+  const prefix = result.applied.length > 0 ? confirmedPrefix(remaining, result.applied) : 0;
+  if (prefix === null) rebase = true;
+  let removedCommands: ReadonlyArray<PendingView>;
+  let pending: ReadonlyArray<PendingView>;
+  if (prefix !== null && quiet.size === 0) {
+    // The events are exactly the oldest `prefix` commands' (the common case: own commands
+    // confirmed in order), so those leave without a scan of every pending command.
+    removedCommands = prefix === 0 ? [] : remaining.slice(0, prefix);
+    pending = prefix === 0 ? remaining : remaining.slice(prefix);
+  } else {
+    const confirmedIds = new Set<string>();
+    for (const event of result.applied) confirmedIds.add(event.commandId);
+    const leaving: PendingView[] = [];
+    const staying: PendingView[] = [];
+    for (const command of state.pending) {
+      if (quiet.has(command.id) || confirmedIds.has(command.id)) leaving.push(command);
+      else staying.push(command);
+    }
+    removedCommands = leaving;
+    pending = leaving.length === 0 ? state.pending : staying;
+  }
   const next: SettleState = {
     scope,
     confirmed: state.confirmed,
@@ -201,7 +235,7 @@ function step(
     pending,
   };
   let settled: { state: SettleState; invalidated: Invalidated | null } = { state: next, invalidated: null };
-  if (rebase) settled = rebuild(app, next, next.confirmed, pending, result.writes);
+  if (rebase) settled = rebuild(app, next, next.confirmed, pending, result.writes, changed);
   else if (removedCommands.length > 0 && pending.length === 0) {
     // Nothing pending is left: drop the overlay's now-redundant copies of confirmed rows.
     settled = { state: { ...next, overlay: new OverlayTables(app.tables, next.confirmed) }, invalidated: null };
@@ -218,11 +252,17 @@ function step(
           trim: removed.map((record) => record.seq),
           settled: removed,
         };
-  return { ...settled, removed, commit, pull: pull || result.gap, marked, refused: null };
+  return { ...settled, removed, commit, pull: pull || result.gap, marked, refused: null, changed };
 }
 
 /** The scope's whole stream from seq 1 replaces its confirmed state. */
-function replace(app: AnyApp, state: SettleState, events: ReadonlyArray<WireEvent>, now: number): SettleResult {
+function replace(
+  app: AnyApp,
+  state: SettleState,
+  events: ReadonlyArray<WireEvent>,
+  now: number,
+  changed: PendingView[],
+): SettleResult {
   const confirmed = new MemoryTables(app.tables);
   const result = applyConfirmed(app, confirmed, state.scope, 0, events);
   const cursor = result.applied.at(-1)?.seq ?? 0;
@@ -231,7 +271,12 @@ function replace(app: AnyApp, state: SettleState, events: ReadonlyArray<WireEven
   // Whatever the restored server has not got must be pushed again.
   const pending = state.pending
     .filter((command) => !ids.has(command.id))
-    .map((command) => (command.answeredThrough === null ? command : { ...command, answeredThrough: null }));
+    .map((command) => {
+      if (command.answeredThrough === null) return command;
+      const unanswered = { ...command, answeredThrough: null };
+      changed.push(unanswered);
+      return unanswered;
+    });
   return replaced(
     app,
     state,
@@ -239,6 +284,7 @@ function replace(app: AnyApp, state: SettleState, events: ReadonlyArray<WireEven
     removedCommands,
     pending,
     now,
+    changed,
   );
 }
 
@@ -252,10 +298,12 @@ function snapshot(
   seq: number,
   rows: Readonly<Record<string, ReadonlyArray<Row>>>,
   now: number,
+  changed: PendingView[],
 ): SettleResult {
   const built = snapshotTables(app, rows);
   if (!built.ok) {
-    return { state, removed: [], commit: null, invalidated: null, pull: false, marked: false, refused: built.message };
+    const refused = built.message;
+    return { state, removed: [], commit: null, invalidated: null, pull: false, marked: false, refused, changed };
   }
   const included = (command: PendingView) => command.answeredThrough !== null && command.answeredThrough <= seq;
   return replaced(
@@ -265,6 +313,7 @@ function snapshot(
     state.pending.filter(included),
     state.pending.filter((command) => !included(command)),
     now,
+    changed,
   );
 }
 
@@ -275,10 +324,11 @@ function replaced(
   removedCommands: ReadonlyArray<PendingView>,
   pending: ReadonlyArray<PendingView>,
   now: number,
+  changed: PendingView[],
 ): SettleResult {
   const { scope } = state;
   const next: SettleState = { ...state, confirmed: base.confirmed, cursor: base.cursor, mark: base.mark, pending };
-  const rebuilt = rebuild(app, next, base.confirmed, pending, 'all');
+  const rebuilt = rebuild(app, next, base.confirmed, pending, 'all', changed);
   const removed = records(scope, removedCommands, NO_QUIET, now);
   const commit: StorageCommit = {
     resetScopes: [scope],
@@ -289,11 +339,11 @@ function replaced(
     trim: removed.map((record) => record.seq),
     settled: removed,
   };
-  return { ...rebuilt, removed, commit, pull: false, marked: true, refused: null };
+  return { ...rebuilt, removed, commit, pull: false, marked: true, refused: null, changed };
 }
 
 /**
- * Re-runs `pending` over `confirmed`. `changed` lists the confirmed rows that changed under
+ * Re-runs `pending` over `confirmed`. `under` lists the confirmed rows that changed under
  * them, or `'all'` when the confirmed state was replaced. The rows that may read differently
  * are those of the old and the new overlay, and the confirmed ones.
  */
@@ -302,18 +352,22 @@ function rebuild(
   state: SettleState,
   confirmed: MemoryTables,
   pending: ReadonlyArray<PendingView>,
-  changed: ReadonlyArray<ChangedRow> | 'all',
+  under: ReadonlyArray<ChangedRow> | 'all',
+  changed: PendingView[],
 ): { state: SettleState; invalidated: Invalidated } {
   const { overlay, runs } = rebuildOverlay(app, confirmed, pending);
   const rerun = pending.map((command, i) => {
     const run = runs[i];
     const runDigest = run?.ok ? run.digest : null;
-    return runDigest === command.runDigest ? command : { ...command, runDigest };
+    if (runDigest === command.runDigest) return command;
+    const rerunCommand = { ...command, runDigest };
+    changed.push(rerunCommand);
+    return rerunCommand;
   });
   const invalidated: Invalidated =
-    changed === 'all'
+    under === 'all'
       ? { scope: state.scope, rows: [], tables: Object.keys(app.tables) }
-      : { scope: state.scope, rows: [...overlayRows(state.overlay), ...overlayRows(overlay), ...changed], tables: [] };
+      : { scope: state.scope, rows: [...overlayRows(state.overlay), ...overlayRows(overlay), ...under], tables: [] };
   return { state: { ...state, overlay, pending: rerun }, invalidated };
 }
 
