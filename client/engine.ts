@@ -8,7 +8,7 @@ import { Outbox, outboxRecord, type PendingCommand, upcastRecord } from './outbo
 import { type Query, runQuery } from './query.ts';
 import { runCommand } from './rebase.ts';
 import { rebuildOutdatedScopes } from './rebuild-projections.ts';
-import { type EngineCore, markStatus, Reconciler } from './reconciler.ts';
+import { type EngineCore, engineHost, markStatus, Reconciler } from './reconciler.ts';
 import { type FeedBatch, RowFeed } from './row-feed.ts';
 import { loadScopeStates } from './scope-state.ts';
 import { INITIAL_STATUS, StatusStore, type SyncStatus } from './status.ts';
@@ -108,7 +108,7 @@ export class Engine<A extends AnyApp = AnyApp> {
     });
     const lifecycle = new CommandLifecycle(stored.settled);
     this.#core = { app, clientId: stored.clientId, scopes, outbox, writer, lifecycle, live, status, clock };
-    const reconciler = new Reconciler(this.#core);
+    const reconciler = new Reconciler(engineHost(this.#core));
     reconciler.rebaseAll(); // what the last session left pending, onto what it confirmed
     this.#refuse = undurableRefuser(this.#core, () => reconciler.rebaseAll());
     this.#sync = new SyncLoop(options.transport, reconciler, { clock, random, ...options.syncOptions });
