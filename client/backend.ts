@@ -67,6 +67,9 @@ export function engineBackend(
         engine.flushFeeds();
         return { ok: true, id };
       }
+      // A scope not loaded yet (lazy-scopes.ts): the command waits for its rows, then runs.
+      await engine.loadScopeOf(name, args);
+      if (engine.watch(id, listener) !== 'unknown') return { ok: true, id }; // resent meanwhile
       chooseId(id);
       const submitted = engine.submit(name, args, listener, at);
       // Let the live queries flush first, so a caller that awaits `applied` has its updates.
@@ -75,7 +78,8 @@ export function engineBackend(
       engine.flushFeeds(); // the command's rows go out before its answer (see FeedBatch)
       return submitted.ok ? { ok: true, id } : { ok: false, id, code: submitted.code, message: submitted.message };
     },
-    query: async (query) => engine.query(query as Parameters<Engine['query']>[0]) as Row[],
+    // Served from storage for a scope not loaded yet (lazy-scopes.ts).
+    query: (query) => engine.read(query as Parameters<Engine['read']>[0]) as Promise<Row[]>,
     feed: (scopes, listener) => engine.feed(scopes, listener),
     subscribe: (query, callback) =>
       engine.subscribe(query as Parameters<Engine['subscribe']>[0], callback as (rows: unknown[]) => void),
