@@ -18,7 +18,7 @@ import { deferred } from './deferred.ts';
 import { type Port, type PortOptions, workerPort } from './engine-port.ts';
 import { argsAsJson, CommandError, type Execution, toExecution } from './execution.ts';
 import { PageReplica } from './page-replica.ts';
-import type { Query } from './query.ts';
+import { type Query, sameRows } from './query.ts';
 import { reportError } from './report-error.ts';
 
 export interface ClientOptions {
@@ -108,7 +108,11 @@ export interface WeftClient<A extends AnyApp = AnyApp> {
 /**
  * Opens a client of `app`; resolves once the engine (in this tab's worker or in the leader
  * tab) has opened its storage, so every query from then on sees at least all durable local
- * state.
+ * state. It does not wait for the page's replica to hold its scopes' rows (flat first paint):
+ * until then, `query` and a live query's first result are read from IndexedDB through the
+ * declared indexes, and a command waits for its scope's rows to load in the leader's engine,
+ * then runs there (`applied` resolves after that). Once the rows are loaded, live queries
+ * move to the replica in memory, with no repeated or older result (lazy-scopes.ts).
  *
  * @example
  * const weft = await createClient(kanban, {
@@ -129,7 +133,7 @@ export async function createClient<A extends AnyApp>(app: A, options: ClientOpti
       'weft: createClient needs `worker`, a module Worker whose file calls exposeWeftWorker(app) (weft/client/worker); use createInlineClient from weft/client/worker to run the engine on this thread',
     );
   }
-  return clientOnLoaded(app, await workerPort(typeof worker === 'function' ? worker() : worker, checked));
+  return clientOn(app, await workerPort(typeof worker === 'function' ? worker() : worker, checked));
 }
 
 /** `clientOn`, resolved once the page's replica holds the leader's rows of its scopes. */
@@ -277,6 +281,8 @@ function openClient<A extends AnyApp>(app: A, port: Port): { client: WeftClient<
       const checkedQuery = input.query(query);
       if (replica?.serves(checkedQuery))
         return subscribeReplica(replica, checkedQuery, callback as (rows: Row[]) => void);
+      if (replica?.holds(checkedQuery))
+        return subscribeUntilLoaded(port, replica, checkedQuery, callback as (rows: Row[]) => void);
       const unsubscribe = port.subscribe(checkedQuery, (rows) => safely(callback as (rows: Row[]) => void, rows));
       return () => void unsubscribe.then((stop) => stop()).catch(() => undefined);
     },
@@ -337,6 +343,45 @@ function subscribeReplica(replica: PageReplica, query: Query, callback: (rows: R
   return () => {
     stopped = true;
     stop();
+  };
+}
+
+/**
+ * A live query of the page's scopes before its replica holds their rows: served by the leader
+ * (from IndexedDB while its engine has not loaded them, lazy-scopes.ts) until the replica is
+ * loaded, then by the replica. A result equal to the last one given is not given again, so the
+ * switch shows only if the rows differ; results the leader sends after the switch are dropped
+ * (the replica's feed, on the same channel, already brought what they say).
+ */
+function subscribeUntilLoaded(
+  port: Port,
+  replica: PageReplica,
+  query: Query,
+  callback: (rows: Row[]) => void,
+): () => void {
+  let stopped = false;
+  let onReplica = false;
+  let last: Row[] | null = null;
+  let stopReplica: (() => void) | null = null;
+  const deliver = (rows: Row[]) => {
+    if (stopped || (last !== null && sameRows(last, rows))) return;
+    last = rows;
+    safely(callback, rows);
+  };
+  const fromLeader = port.subscribe(query, (rows) => {
+    if (!onReplica) deliver(rows);
+  });
+  const stopLeader = () => void fromLeader.then((stop) => stop()).catch(() => undefined);
+  void replica.loaded.then(() => {
+    if (stopped) return;
+    onReplica = true;
+    stopLeader();
+    stopReplica = replica.subscribe(query, deliver);
+  });
+  return () => {
+    stopped = true;
+    if (onReplica) stopReplica?.();
+    else stopLeader();
   };
 }
 
