@@ -2,6 +2,7 @@ import type { Row } from '../shared/index.ts';
 import type { RejectedRecord } from './client-storage.ts';
 import type { CommandUpdate } from './command-lifecycle.ts';
 import type { Engine } from './engine.ts';
+import type { Submitted } from './execution.ts';
 import type { Query } from './query.ts';
 import type { FeedBatch } from './row-feed.ts';
 import type { SyncStatus } from './status.ts';
@@ -67,16 +68,25 @@ export function engineBackend(
         engine.flushFeeds();
         return { ok: true, id };
       }
-      // A scope not loaded yet (lazy-scopes.ts): the command waits for its rows, then runs.
-      await engine.loadScopeOf(name, args);
-      if (engine.watch(id, listener) !== 'unknown') return { ok: true, id }; // resent meanwhile
-      chooseId(id);
-      const submitted = engine.submit(name, args, listener, at);
+      // Runs now, or on a scope not loaded yet (lazy-scopes.ts) once its rows are (`applied` waits).
+      const submitted = await new Promise<Submitted | null>((resolve, reject) =>
+        engine.whenScopeLoaded(
+          name,
+          args,
+          () => {
+            if (engine.watch(id, listener) !== 'unknown') return resolve(null); // resent meanwhile
+            chooseId(id);
+            resolve(engine.submit(name, args, listener, at));
+          },
+          reject,
+        ),
+      );
       // Let the live queries flush first, so a caller that awaits `applied` has its updates.
       await Promise.resolve();
       await Promise.resolve();
       engine.flushFeeds(); // the command's rows go out before its answer (see FeedBatch)
-      return submitted.ok ? { ok: true, id } : { ok: false, id, code: submitted.code, message: submitted.message };
+      if (submitted === null || submitted.ok) return { ok: true, id };
+      return { ok: false, id, code: submitted.code, message: submitted.message };
     },
     // Served from storage for a scope not loaded yet (lazy-scopes.ts).
     query: (query) => engine.read(query as Parameters<Engine['read']>[0]) as Promise<Row[]>,

@@ -166,9 +166,12 @@ export class Engine<A extends AnyApp = AnyApp> {
     if (scope === null || this.#lazy.unloaded([scope]).length === 0)
       return toExecution((listener) => this.submit(name, args, listener));
     const id = this.#newId();
-    const later = this.#lazy.load([scope]).then(
-      () => toExecution((listener) => this.#submit(id, name, args, listener)),
-      (error: unknown) => toExecution(() => ({ ok: false, id, ...describeStorageError(error) })),
+    const later = new Promise<Execution>((resolve) =>
+      this.#lazy.whenLoaded(
+        scope,
+        () => resolve(toExecution((listener) => this.#submit(id, name, args, listener))),
+        (error) => resolve(toExecution(() => ({ ok: false, id, ...describeStorageError(error) }))),
+      ),
     );
     const stage = (pick: (execution: Execution) => Promise<void>) => {
       const promise = later.then(pick);
@@ -184,12 +187,15 @@ export class Engine<A extends AnyApp = AnyApp> {
   }
 
   /**
-   * Loads the rows of the scope a command targets, so `submit` can run it: resolves at once
-   * when loaded already (or when the command is refused anyway).
+   * Calls `run` once the scope a command targets is loaded, so `submit` can run it there: now
+   * when it is (or when the command is refused anyway), else in the task that loads it, in the
+   * order asked, before anything else sees the loaded rows (lazy-scopes.ts). `failed` when
+   * its rows cannot be read.
    */
-  loadScopeOf(name: string, args: unknown): Promise<void> {
+  whenScopeLoaded(name: string, args: unknown, run: () => void, failed: (error: unknown) => void): void {
     const scope = this.#lazy.scopeOfCommand(name, args);
-    return scope === null ? Promise.resolve() : this.#lazy.load([scope]);
+    if (scope === null) run();
+    else this.#lazy.whenLoaded(scope, run, failed);
   }
 
   /** Loads these scopes' rows into memory (lazy-scopes.ts); at once for scopes loaded already. */

@@ -13,7 +13,9 @@ import { fillScope, type ScopeState } from './scope-state.ts';
  *
  * A scope's rows are loaded into memory (`load`, once, shared by every caller) when:
  * - a command runs in it: `execute` (and the tab backend's `submit`) waits for the load, then
- *   runs the command; `applied` resolves after that;
+ *   runs the command; `applied` resolves after that. The commands that waited run in the order
+ *   they came, in the task that completes the load, before anyone else sees the loaded rows;
+ *   a `read` of a scope that commands wait for waits for them too (it reads what they did);
  * - a live query or a page's row feed needs it whole: the first result is read from storage
  *   through the declared indexes, the later ones from memory once loaded, and the loaded
  *   result is delivered only if it differs (a result never goes back);
@@ -30,6 +32,8 @@ export class LazyScopes {
   readonly #states: Map<string, ScopeState>;
   readonly #live: LiveQueries;
   readonly #loads = new Map<string, Promise<void>>();
+  /** Per scope, what waits to run on its rows the moment they are loaded (commands), in order. */
+  readonly #waiting = new Map<string, Array<{ run: () => void; failed: (error: unknown) => void }>>();
 
   constructor(app: AnyApp, storage: ClientStorage, states: Map<string, ScopeState>, live: LiveQueries) {
     this.#app = app;
@@ -62,6 +66,22 @@ export class LazyScopes {
     }
   }
 
+  /**
+   * Runs `run` on `scope`'s rows: now when they are in memory (or the scope is not held), else
+   * in the task that loads them, before the load's promise resolves, after the runs that
+   * waited before it. `failed` instead when they cannot be read.
+   */
+  whenLoaded(scope: string, run: () => void, failed: (error: unknown) => void): void {
+    if (this.#states.get(scope)?.loaded !== false) {
+      run();
+      return;
+    }
+    const queue = this.#waiting.get(scope) ?? [];
+    queue.push({ run, failed });
+    this.#waiting.set(scope, queue);
+    this.load([scope]).catch(() => undefined); // `failed` reports it
+  }
+
   /** Loads these scopes' rows into memory; resolves once all are loaded. One read per scope, however many ask. */
   load(scopes: Iterable<string>): Promise<void> {
     const waits: Promise<void>[] = [];
@@ -80,7 +100,15 @@ export class LazyScopes {
 
   async #loadOne(scope: string): Promise<void> {
     const tables = Object.keys(this.#app.tables);
-    const read = await Promise.all(tables.map((table) => this.#storage.readRows(table, scope)));
+    let read: Row[][];
+    try {
+      read = await Promise.all(tables.map((table) => this.#storage.readRows(table, scope)));
+    } catch (error) {
+      const queue = this.#waiting.get(scope) ?? [];
+      this.#waiting.delete(scope);
+      for (const { failed } of queue) failed(error);
+      throw error;
+    }
     const state = this.#states.get(scope);
     if (!state || state.loaded) return;
     fillScope(
@@ -90,6 +118,15 @@ export class LazyScopes {
     );
     this.#loads.delete(scope);
     this.#live.invalidate(scope, tables);
+    const queue = this.#waiting.get(scope) ?? [];
+    this.#waiting.delete(scope);
+    for (const { run } of queue) {
+      try {
+        run();
+      } catch (error) {
+        reportError(error);
+      }
+    }
   }
 
   /**
@@ -98,7 +135,14 @@ export class LazyScopes {
    */
   async read(query: Query, memory: (query: Query) => Row[]): Promise<Row[]> {
     const scopes = this.scopesOf(query);
-    if (this.unloaded(scopes).length === 0) return memory(query);
+    const unloaded = this.unloaded(scopes);
+    if (unloaded.length === 0) return memory(query);
+    // Commands wait for a scope's rows: the rows they will write are what this read must show.
+    const awaited = unloaded.filter((scope) => this.#waiting.has(scope));
+    if (awaited.length > 0) {
+      await this.load(awaited);
+      return this.read(query, memory);
+    }
     const { table, scope: _, ...tableQuery } = query;
     planQuery(this.#app.tables, table, tableQuery); // a bad query throws before any read
     const results = await Promise.all(
