@@ -74,6 +74,13 @@ export interface WeftClient<A extends AnyApp = AnyApp> {
     query: Query<A['tables'], N>,
     callback: (rows: RowOf<A['tables'], N>[]) => void,
   ): () => void;
+  /**
+   * Resolves once this page holds the rows of its scopes in memory (its replica): from then on
+   * a command on them applies in the same task. Until then (the first paint) queries are read
+   * from IndexedDB, and a command waits for its scope's rows to load in the leader's engine.
+   * Nothing needs it for correctness; it is there for a "ready" indicator, or a benchmark.
+   */
+  loaded(): Promise<void>;
   /** The sync state now: online, syncing, pending, lastError, leader, persisted. */
   status(): ClientStatus;
   /** Calls `listener` with the status now, then after each change; returns the unsubscribe. */
@@ -286,6 +293,7 @@ function openClient<A extends AnyApp>(app: A, port: Port): { client: WeftClient<
       const unsubscribe = port.subscribe(checkedQuery, (rows) => safely(callback as (rows: Row[]) => void, rows));
       return () => void unsubscribe.then((stop) => stop()).catch(() => undefined);
     },
+    loaded: () => (replica ? guard(() => replica.loaded) : Promise.resolve()),
     status: () => current,
     onStatus(listener) {
       statusListeners.add(listener);
