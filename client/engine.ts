@@ -143,7 +143,7 @@ export class Engine<A extends AnyApp = AnyApp> {
     });
     const lifecycle = new CommandLifecycle(stored.settled);
     this.#core = { app, clientId: stored.clientId, scopes, outbox, writer, lifecycle, live, status, clock };
-    this.#lazy = new LazyScopes(app, options.storage, scopes, live);
+    this.#lazy = new LazyScopes(app, options.storage, scopes, live, () => this.#closed);
     const reconciler = new Reconciler(this.#core);
     reconciler.rebaseAll(); // what the last session left pending, onto what it confirmed
     this.#refuse = undurableRefuser(this.#core, () => reconciler.rebaseAll());
@@ -318,7 +318,9 @@ export class Engine<A extends AnyApp = AnyApp> {
       () => {
         if (!stopped && !this.#closed) stop = this.#startFeed(scopes, listener);
       },
-      (error: unknown) => reportError(error),
+      (error: unknown) => {
+        if (!this.#closed) reportError(error);
+      },
     );
     return () => {
       stopped = true;

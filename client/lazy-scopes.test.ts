@@ -191,6 +191,19 @@ describe('lazy scopes', () => {
     expect(engine.query({ table: 'items', scope: 'list:b' })).toEqual([item('b', 'b1')]);
   });
 
+  it('after an app upgrade, rebuilds the scopes at open and still loads none of them', async () => {
+    const storage = await storedHistory();
+    const upgraded = { ...todo, version: 2 } as TodoApp;
+    const calls = counted(storage);
+    const replayed = vi.spyOn(storage, 'readEvents');
+    const { engine } = await open(fakeServer(), { app: upgraded, storage, scopes: SCOPES, lazy: true, sync: false });
+    expect(replayed.mock.calls.map(([scope]) => scope)).toEqual(SCOPES);
+    expect(calls.loadedRows).toEqual([]);
+    expect(await engine.read({ table: 'items', scope: 'list:b' })).toEqual([item('b', 'b1')]);
+    await engine.load(['list:a']);
+    expect(engine.query({ table: 'items', scope: 'list:a' })).toEqual([item('a', 'a1'), item('a', 'a2')]);
+  });
+
   it('loads a scope before the sync loop applies confirmed events to it', async () => {
     const server = fakeServer();
     const storage = await storedHistory(server);

@@ -35,7 +35,17 @@ export class LazyScopes {
   /** Per scope, what waits to run on its rows the moment they are loaded (commands), in order. */
   readonly #waiting = new Map<string, Array<{ run: () => void; failed: (error: unknown) => void }>>();
 
-  constructor(app: AnyApp, storage: ClientStorage, states: Map<string, ScopeState>, live: LiveQueries) {
+  /** The engine closed: a read failing then (storage closed under it) is no error to report. */
+  readonly #closed: () => boolean;
+
+  constructor(
+    app: AnyApp,
+    storage: ClientStorage,
+    states: Map<string, ScopeState>,
+    live: LiveQueries,
+    closed: () => boolean = () => false,
+  ) {
+    this.#closed = closed;
     this.#app = app;
     this.#storage = storage;
     this.#states = states;
@@ -180,18 +190,22 @@ export class LazyScopes {
       (rows) => {
         if (!stopped && inner === null) deliver(rows, { removed: [], added: rows });
       },
-      (error: unknown) => reportError(error),
+      (error: unknown) => this.#report(error),
     );
     this.load(this.scopesOf(query)).then(
       () => {
         if (!stopped) inner = this.#live.subscribe(query, deliver);
       },
-      (error: unknown) => reportError(error),
+      (error: unknown) => this.#report(error),
     );
     return () => {
       stopped = true;
       inner?.();
     };
+  }
+
+  #report(error: unknown): void {
+    if (!this.#closed()) reportError(error);
   }
 }
 
