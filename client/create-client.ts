@@ -75,8 +75,9 @@ export interface WeftClient<A extends AnyApp = AnyApp> {
     callback: (rows: RowOf<A['tables'], N>[]) => void,
   ): () => void;
   /**
-   * Resolves once this page holds the rows of its scopes in memory (its replica): from then on
-   * a command on them applies in the same task. Until then (the first paint) queries are read
+   * Resolves once this page holds the rows of its scopes in memory (its replica, asked for at
+   * the page's first command, live query or this call): from then on a command on them
+   * applies in the same task. Until then (the first paint) queries are read
    * from IndexedDB, and a command waits for its scope's rows to load in the leader's engine.
    * Nothing needs it for correctness; it is there for a "ready" indicator, or a benchmark.
    */
@@ -145,8 +146,8 @@ export async function createClient<A extends AnyApp>(app: A, options: ClientOpti
 
 /** `clientOn`, resolved once the page's replica holds the leader's rows of its scopes. */
 export async function clientOnLoaded<A extends AnyApp>(app: A, port: Port): Promise<WeftClient<A>> {
-  const { client, loaded } = openClient(app, port);
-  await loaded;
+  const { client } = openClient(app, port);
+  await client.loaded();
   return client;
 }
 
@@ -155,7 +156,7 @@ export function clientOn<A extends AnyApp>(app: A, port: Port): WeftClient<A> {
   return openClient(app, port).client;
 }
 
-function openClient<A extends AnyApp>(app: A, port: Port): { client: WeftClient<A>; loaded: Promise<void> } {
+function openClient<A extends AnyApp>(app: A, port: Port): { client: WeftClient<A> } {
   const input = clientInput(app);
   // The page's replica (page-replica.ts): commands on its scopes run here, `applied` and live
   // queries are decided in this task; the leader's row feed keeps it equal to the engine.
@@ -163,7 +164,13 @@ function openClient<A extends AnyApp>(app: A, port: Port): { client: WeftClient<
     port.feed && port.scopes && port.scopes.length > 0 && Object.keys(app.tables).length > 0
       ? new PageReplica(app, port.scopes)
       : null;
-  const stopFeed = replica && port.feed ? port.feed(port.scopes ?? [], (batch) => replica.receive(batch)) : null;
+  // Asked for when the page first needs its rows whole (a command, a live query, `loaded()`):
+  // a page that only reads once loads no scope (lazy-scopes.ts, flat first paint).
+  let stopFeed: (() => void) | null = null;
+  const startFeed = () => {
+    if (replica && port.feed && !stopFeed && !closed)
+      stopFeed = port.feed(port.scopes ?? [], (batch) => replica.receive(batch));
+  };
   let current: ClientStatus = port.initial;
   const statusListeners = new Set<(status: ClientStatus) => void>();
   const stopStatus = port.onStatus((status) => {
@@ -205,6 +212,7 @@ function openClient<A extends AnyApp>(app: A, port: Port): { client: WeftClient<
         ? ({ ok: false, code: 'closed', message: 'the client is closed' } as const)
         : input.command(name, args);
       if (!checked.ok) return toExecution(() => ({ ...checked, id }));
+      startFeed();
       const traced = traceListeners.size > 0;
       if (traced) {
         const { name: checkedName, args: checkedArgs } = checked.value;
@@ -286,6 +294,7 @@ function openClient<A extends AnyApp>(app: A, port: Port): { client: WeftClient<
     subscribe(query, callback) {
       if (closed) throw new ClosedError();
       const checkedQuery = input.query(query);
+      startFeed();
       if (replica?.serves(checkedQuery))
         return subscribeReplica(replica, checkedQuery, callback as (rows: Row[]) => void);
       if (replica?.holds(checkedQuery))
@@ -293,7 +302,10 @@ function openClient<A extends AnyApp>(app: A, port: Port): { client: WeftClient<
       const unsubscribe = port.subscribe(checkedQuery, (rows) => safely(callback as (rows: Row[]) => void, rows));
       return () => void unsubscribe.then((stop) => stop()).catch(() => undefined);
     },
-    loaded: () => (replica ? guard(() => replica.loaded) : Promise.resolve()),
+    loaded() {
+      startFeed();
+      return replica ? guard(() => replica.loaded) : Promise.resolve();
+    },
     status: () => current,
     onStatus(listener) {
       statusListeners.add(listener);
@@ -329,7 +341,7 @@ function openClient<A extends AnyApp>(app: A, port: Port): { client: WeftClient<
       }
     },
   };
-  return { client: client as WeftClient<A>, loaded: replica ? replica.loaded : Promise.resolve() };
+  return { client: client as WeftClient<A> };
 }
 
 /**
