@@ -1,6 +1,7 @@
 import type { Row } from '../shared/index.ts';
 import type { Engine } from './engine.ts';
 import type { EngineApi } from './engine-api.ts';
+import type { Submitted } from './execution.ts';
 import type { SyncStatus } from './status.ts';
 import type { SwitchableTransport } from './switchable-transport.ts';
 
@@ -25,14 +26,27 @@ export function engineBackend(
         engine.flushFeeds();
         return { ok: true, id };
       }
-      const submitted = engine.submit(id, name, args, listener, at);
+      // Runs now, or on a scope not loaded yet (lazy-scopes.ts) once its rows are (`applied` waits).
+      const submitted = await new Promise<Submitted | null>((resolve, reject) =>
+        engine.whenScopeLoaded(
+          name,
+          args,
+          () => {
+            if (engine.watch(id, listener) !== 'unknown') return resolve(null); // resent meanwhile
+            resolve(engine.submit(id, name, args, listener, at));
+          },
+          reject,
+        ),
+      );
       // Let the live queries flush first, so a caller that awaits `applied` has its updates.
       await Promise.resolve();
       await Promise.resolve();
       engine.flushFeeds(); // the command's rows go out before its answer (see FeedBatch)
-      return submitted.ok ? { ok: true, id } : { ok: false, id, code: submitted.code, message: submitted.message };
+      if (submitted === null || submitted.ok) return { ok: true, id };
+      return { ok: false, id, code: submitted.code, message: submitted.message };
     },
-    query: async (query) => engine.query(query as Parameters<Engine['query']>[0]) as Row[],
+    // Served from storage for a scope not loaded yet (lazy-scopes.ts).
+    query: (query) => engine.read(query as Parameters<Engine['read']>[0]) as Promise<Row[]>,
     feed: (scopes, listener) => engine.feed(scopes, listener),
     subscribe: (query, callback) =>
       engine.subscribe(query as Parameters<Engine['subscribe']>[0], callback as (rows: unknown[]) => void),

@@ -15,10 +15,11 @@ import { ClosedError } from './closed-error.ts';
 import type { CommandUpdate } from './command-lifecycle.ts';
 import type { CommandTrace } from './command-trace.ts';
 import { deferred } from './deferred.ts';
+import type { EngineApi } from './engine-api.ts';
 import { type Port, type PortOptions, workerPort } from './engine-port.ts';
 import { argsAsJson, CommandError, type Execution, laterStages, toExecution } from './execution.ts';
 import { PageReplica } from './page-replica.ts';
-import type { Query } from './query.ts';
+import { type Query, sameRows } from './query.ts';
 import { reportError } from './report-error.ts';
 
 export interface ClientOptions {
@@ -74,6 +75,14 @@ export interface WeftClient<A extends AnyApp = AnyApp> {
     query: Query<A['tables'], N>,
     callback: (rows: RowOf<A['tables'], N>[]) => void,
   ): () => void;
+  /**
+   * Resolves once this page holds the rows of its scopes in memory (its replica, asked for at
+   * the page's first command, live query or this call): from then on a command on them
+   * applies in the same task. Until then (the first paint) queries are read
+   * from IndexedDB, and a command waits for its scope's rows to load in the leader's engine.
+   * Nothing needs it for correctness; it is there for a "ready" indicator, or a benchmark.
+   */
+  loaded(): Promise<void>;
   /** The sync state now: online, syncing, pending, lastError, leader, persisted. */
   status(): ClientStatus;
   /** Calls `listener` with the status now, then after each change; returns the unsubscribe. */
@@ -108,7 +117,11 @@ export interface WeftClient<A extends AnyApp = AnyApp> {
 /**
  * Opens a client of `app`; resolves once the engine (in this tab's worker or in the leader
  * tab) has opened its storage, so every query from then on sees at least all durable local
- * state.
+ * state. It does not wait for the page's replica to hold its scopes' rows (flat first paint):
+ * until then, `query` and a live query's first result are read from IndexedDB through the
+ * declared indexes, and a command waits for its scope's rows to load in the leader's engine,
+ * then runs there (`applied` resolves after that). Once the rows are loaded, live queries
+ * move to the replica in memory, with no repeated or older result (lazy-scopes.ts).
  *
  * @example
  * const weft = await createClient(kanban, {
@@ -129,13 +142,13 @@ export async function createClient<A extends AnyApp>(app: A, options: ClientOpti
       'weft: createClient needs `worker`, a module Worker whose file calls exposeWeftWorker(app) (weft/client/worker); use createInlineClient from weft/client/worker to run the engine on this thread',
     );
   }
-  return clientOnLoaded(app, await workerPort(typeof worker === 'function' ? worker() : worker, checked));
+  return clientOn(app, await workerPort(typeof worker === 'function' ? worker() : worker, checked));
 }
 
 /** `clientOn`, resolved once the page's replica holds the leader's rows of its scopes. */
 export async function clientOnLoaded<A extends AnyApp>(app: A, port: Port): Promise<WeftClient<A>> {
-  const { client, loaded } = openClient(app, port);
-  await loaded;
+  const { client } = openClient(app, port);
+  await client.loaded();
   return client;
 }
 
@@ -144,7 +157,7 @@ export function clientOn<A extends AnyApp>(app: A, port: Port): WeftClient<A> {
   return openClient(app, port).client;
 }
 
-function openClient<A extends AnyApp>(app: A, port: Port): { client: WeftClient<A>; loaded: Promise<void> } {
+function openClient<A extends AnyApp>(app: A, port: Port): { client: WeftClient<A> } {
   const input = clientInput(app);
   // The page's replica (page-replica.ts): commands on its scopes run here, `applied` and live
   // queries are decided in this task; the leader's row feed keeps it equal to the engine.
@@ -153,7 +166,12 @@ function openClient<A extends AnyApp>(app: A, port: Port): { client: WeftClient<
     port.scopes && port.scopes.length > 0 && Object.keys(app.tables).length > 0
       ? new PageReplica(app, port.scopes)
       : null;
-  const stopFeed = replica ? engine.feed(port.scopes ?? [], (batch) => replica.receive(batch)) : null;
+  // Asked for when the page first needs its rows whole (a command, a live query, `loaded()`):
+  // a page that only reads once loads no scope (lazy-scopes.ts, flat first paint).
+  let stopFeed: (() => void) | null = null;
+  const startFeed = () => {
+    if (replica && !stopFeed && !closed) stopFeed = engine.feed(port.scopes ?? [], (batch) => replica.receive(batch));
+  };
   let current: ClientStatus = port.initial;
   const statusListeners = new Set<(status: ClientStatus) => void>();
   const stopStatus = engine.onStatus((status) => {
@@ -193,6 +211,7 @@ function openClient<A extends AnyApp>(app: A, port: Port): { client: WeftClient<
         ? ({ ok: false, code: 'closed', message: 'the client is closed' } as const)
         : input.command(name, args);
       if (!checked.ok) return toExecution(() => ({ ...checked, id }));
+      startFeed();
       const traced = traceListeners.size > 0;
       if (traced) {
         const { name: checkedName, args: checkedArgs } = checked.value;
@@ -271,9 +290,16 @@ function openClient<A extends AnyApp>(app: A, port: Port): { client: WeftClient<
     subscribe(query, callback) {
       if (closed) throw new ClosedError();
       const checkedQuery = input.query(query);
+      startFeed();
       if (replica?.serves(checkedQuery))
         return subscribeReplica(replica, checkedQuery, callback as (rows: Row[]) => void);
+      if (replica?.holds(checkedQuery))
+        return subscribeUntilLoaded(engine, replica, checkedQuery, callback as (rows: Row[]) => void);
       return engine.subscribe(checkedQuery, (rows) => safely(callback as (rows: Row[]) => void, rows));
+    },
+    loaded() {
+      startFeed();
+      return replica ? guard(() => replica.loaded) : Promise.resolve();
     },
     status: () => current,
     onStatus(listener) {
@@ -309,7 +335,7 @@ function openClient<A extends AnyApp>(app: A, port: Port): { client: WeftClient<
       }
     },
   };
-  return { client: client as WeftClient<A>, loaded: replica ? replica.loaded : Promise.resolve() };
+  return { client: client as WeftClient<A> };
 }
 
 /**
@@ -331,6 +357,44 @@ function subscribeReplica(replica: PageReplica, query: Query, callback: (rows: R
   return () => {
     stopped = true;
     stop();
+  };
+}
+
+/**
+ * A live query of the page's scopes before its replica holds their rows: served by the leader
+ * (from IndexedDB while its engine has not loaded them, lazy-scopes.ts) until the replica is
+ * loaded, then by the replica. A result equal to the last one given is not given again, so the
+ * switch shows only if the rows differ; results the leader sends after the switch are dropped
+ * (the replica's feed, on the same channel, already brought what they say).
+ */
+function subscribeUntilLoaded(
+  engine: EngineApi,
+  replica: PageReplica,
+  query: Query,
+  callback: (rows: Row[]) => void,
+): () => void {
+  let stopped = false;
+  let onReplica = false;
+  let last: Row[] | null = null;
+  let stopReplica: (() => void) | null = null;
+  const deliver = (rows: Row[]) => {
+    if (stopped || (last !== null && sameRows(last, rows))) return;
+    last = rows;
+    safely(callback, rows);
+  };
+  const stopLeader = engine.subscribe(query, (rows) => {
+    if (!onReplica) deliver(rows);
+  });
+  void replica.loaded.then(() => {
+    if (stopped) return;
+    onReplica = true;
+    stopLeader();
+    stopReplica = replica.subscribe(query, deliver);
+  });
+  return () => {
+    stopped = true;
+    if (onReplica) stopReplica?.();
+    else stopLeader();
   };
 }
 

@@ -125,7 +125,7 @@ class DexieStorage implements ClientStorage {
     this.#db.version(2).stores({ eventChunks: '[scope+seq]' });
   }
 
-  async load({ scopes, newClientId }: LoadRequest): Promise<StoredState> {
+  async load({ scopes, newClientId, lazy }: LoadRequest): Promise<StoredState> {
     const db = this.#db;
     return this.#reconnecting(() =>
       db.transaction('rw', [db.meta, db.outbox, db.cursors, db.rows, db.settled], async () => {
@@ -138,7 +138,8 @@ class DexieStorage implements ClientStorage {
         await this.#reindexIfChanged();
         const cursors: Record<string, number> = {};
         for (const { scope, seq } of await db.cursors.bulkGet(wanted).then(compact)) cursors[scope] = seq;
-        const rows = await db.rows.where('scope').anyOf(wanted).toArray();
+        const withRows = lazy ? [...new Set(outbox.map((command) => command.scope))] : wanted;
+        const rows = withRows.length > 0 ? await db.rows.where('scope').anyOf(withRows).toArray() : [];
         const scopeMeta: Record<string, ScopeMeta> = {};
         const metas = await db.meta.bulkGet(wanted.map(scopeMetaKey));
         wanted.forEach((scope, i) => {

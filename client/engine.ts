@@ -1,14 +1,24 @@
-import type { AnyApp, CommandArgs, CommandName, RowOf, TableName } from '../shared/index.ts';
+import {
+  type AnyApp,
+  type CommandArgs,
+  type CommandName,
+  planQuery,
+  type Row,
+  type RowOf,
+  type TableName,
+} from '../shared/index.ts';
 import { type Clock, systemClock } from './backoff.ts';
 import type { ClientStorage, RejectedRecord } from './client-storage.ts';
 import { CommandLifecycle, type CommandState, type CommandUpdate } from './command-lifecycle.ts';
 import { argsAsJson, type Execution, type Submitted, toExecution } from './execution.ts';
+import { LazyScopes } from './lazy-scopes.ts';
 import { type LiveDiff, LiveQueries } from './live-queries.ts';
 import { Outbox, outboxRecord, type PendingCommand, upcastRecord } from './outbox.ts';
 import { type Query, runQuery } from './query.ts';
 import { runCommand } from './rebase.ts';
 import { rebuildOutdatedScopes } from './rebuild-projections.ts';
 import { type EngineCore, engineHost, markStatus, Reconciler } from './reconciler.ts';
+import { reportError } from './report-error.ts';
 import { type FeedBatch, RowFeed } from './row-feed.ts';
 import { loadScopeStates } from './scope-state.ts';
 import { INITIAL_STATUS, StatusStore, type SyncStatus } from './status.ts';
@@ -37,6 +47,13 @@ export interface EngineOptions<A extends AnyApp> {
   readonly memoryFallback?: string;
   /** Asked once loaded: did this client's earlier database vanish (`clientId` is new)? See `openClientStorage`. */
   readonly storageLost?: (clientId: string) => Promise<boolean>;
+  /**
+   * Open with the rows of only the scopes that have pending commands (lazy-scopes.ts): the
+   * others load when a command, a live query, a row feed or the sync loop first needs them, and
+   * `read` serves them from storage meanwhile. The tab engine opens lazy; `query` (synchronous)
+   * then throws for a scope not loaded yet. Default false: every scope is loaded at open.
+   */
+  readonly lazy?: boolean;
 }
 
 /**
@@ -60,17 +77,34 @@ export class Engine<A extends AnyApp = AnyApp> {
   readonly #refuse: (command: PendingCommand, error: unknown) => void;
   #closed = false;
   readonly #feeds = new Set<RowFeed>();
+  readonly #lazy: LazyScopes;
 
   static async open<A extends AnyApp>(options: EngineOptions<A>): Promise<Engine<A>> {
     const newId = options.newId ?? (() => crypto.randomUUID());
-    const loaded = await options.storage.load({ scopes: options.scopes, newClientId: newId });
+    const { app, storage } = options;
+    const lazy = options.lazy === true;
+    const loaded = await storage.load({ scopes: options.scopes, newClientId: newId, lazy });
     // After an app upgrade: kept commands in the current form, rows rebuilt by the current projections.
-    const outbox = loaded.outbox.map((record) => upcastRecord(options.app, record));
+    const outbox = loaded.outbox.map((record) => upcastRecord(app, record));
     const scopes = [...options.scopes, ...outbox.map((command) => command.scope)];
-    const stored = await rebuildOutdatedScopes(options.app, options.storage, { ...loaded, outbox }, scopes);
-    const persisted = await options.storage.persist().catch(() => false);
+    let stored = await rebuildOutdatedScopes(app, storage, { ...loaded, outbox }, scopes);
+    // Lazy: the scopes with pending commands are loaded now (the rebase at open runs them over
+    // their rows); every other scope waits in storage, whatever a rebuild just wrote there.
+    let inMemory: Set<string> | undefined;
+    if (lazy) {
+      inMemory = new Set(outbox.map((command) => command.scope));
+      const read = new Set(loaded.outbox.map((record) => record.scope));
+      const rows = stored.rows.filter((row) => inMemory?.has(row.scope));
+      for (const scope of inMemory) {
+        if (read.has(scope)) continue; // an upcast moved a command to a scope `load` did not read
+        for (const table of Object.keys(app.tables))
+          for (const row of await storage.readRows(table, scope)) rows.push({ table, scope, key: '', row });
+      }
+      stored = { ...stored, rows };
+    }
+    const persisted = await storage.persist().catch(() => false);
     const lost = (await options.storageLost?.(stored.clientId).catch(() => false)) ?? false;
-    return new Engine(options, stored, persisted, lost);
+    return new Engine(options, stored, persisted, lost, inMemory);
   }
 
   private constructor(
@@ -78,6 +112,7 @@ export class Engine<A extends AnyApp = AnyApp> {
     stored: Awaited<ReturnType<ClientStorage['load']>>,
     persisted: boolean,
     lost: boolean,
+    inMemory: ReadonlySet<string> | undefined,
   ) {
     const { app } = options;
     const clock = options.clock ?? systemClock;
@@ -86,7 +121,7 @@ export class Engine<A extends AnyApp = AnyApp> {
     this.#storage = options.storage;
     this.#newId = options.newId ?? (() => crypto.randomUUID());
     const outbox = new Outbox(stored.lastSeq, stored.outbox);
-    const scopes = loadScopeStates(app, [...options.scopes, ...stored.outbox.map((c) => c.scope)], stored);
+    const scopes = loadScopeStates(app, [...options.scopes, ...stored.outbox.map((c) => c.scope)], stored, inMemory);
     this.#memoryOnly = options.memoryFallback !== undefined;
     const status = new StatusStore({
       ...INITIAL_STATUS,
@@ -108,16 +143,64 @@ export class Engine<A extends AnyApp = AnyApp> {
     });
     const lifecycle = new CommandLifecycle(stored.settled);
     this.#core = { app, clientId: stored.clientId, scopes, outbox, writer, lifecycle, live, status, clock };
+    this.#lazy = new LazyScopes(app, options.storage, scopes, live, () => this.#closed);
     const reconciler = new Reconciler(engineHost(this.#core));
     reconciler.rebaseAll(); // what the last session left pending, onto what it confirmed
     this.#refuse = undurableRefuser(this.#core, () => reconciler.rebaseAll());
-    this.#sync = new SyncLoop(options.transport, reconciler, { clock, random, ...options.syncOptions });
+    this.#sync = new SyncLoop(options.transport, reconciler, {
+      clock,
+      random,
+      ...options.syncOptions,
+      // Confirmed events apply to a scope's rows in memory: load them first.
+      prepare: (scope) => this.#lazy.load([scope]),
+    });
     if (options.sync !== false) this.#sync.start();
   }
 
-  /** Runs a command now; see `Execution`. */
+  /**
+   * Runs a command now; see `Execution`. On a scope not loaded yet (a lazy engine), it waits
+   * for the scope's rows to load, then runs: `applied` resolves after that.
+   */
   execute<N extends CommandName<A>>(name: N, args: CommandArgs<A, N>): Execution {
-    return toExecution((listener) => this.submit(this.#newId(), name, args, listener));
+    const scope = this.#lazy.scopeOfCommand(name, args);
+    if (scope === null || this.#lazy.unloaded([scope]).length === 0)
+      return toExecution((listener) => this.submit(this.#newId(), name, args, listener));
+    const id = this.#newId();
+    const later = new Promise<Execution>((resolve) =>
+      this.#lazy.whenLoaded(
+        scope,
+        () => resolve(toExecution((listener) => this.submit(id, name, args, listener))),
+        (error) => resolve(toExecution(() => ({ ok: false, id, ...describeStorageError(error) }))),
+      ),
+    );
+    const stage = (pick: (execution: Execution) => Promise<void>) => {
+      const promise = later.then(pick);
+      promise.catch(() => undefined); // as `toExecution` marks them: awaiting still throws
+      return promise;
+    };
+    return {
+      id,
+      applied: stage((e) => e.applied),
+      durable: stage((e) => e.durable),
+      confirmed: stage((e) => e.confirmed),
+    };
+  }
+
+  /**
+   * Calls `run` once the scope a command targets is loaded, so `submit` can run it there: now
+   * when it is (or when the command is refused anyway), else in the task that loads it, in the
+   * order asked, before anything else sees the loaded rows (lazy-scopes.ts). `failed` when
+   * its rows cannot be read.
+   */
+  whenScopeLoaded(name: string, args: unknown, run: () => void, failed: (error: unknown) => void): void {
+    const scope = this.#lazy.scopeOfCommand(name, args);
+    if (scope === null) run();
+    else this.#lazy.whenLoaded(scope, run, failed);
+  }
+
+  /** Loads these scopes' rows into memory (lazy-scopes.ts); at once for scopes loaded already. */
+  load(scopes: ReadonlyArray<string>): Promise<void> {
+    return this.#lazy.load(scopes);
   }
 
   /**
@@ -139,7 +222,17 @@ export class Engine<A extends AnyApp = AnyApp> {
     if (!json.ok) return { ok: false, id, code: json.code, message: json.message };
     // A page that ran the command already (its replica) gives its time, so both runs agree.
     const at = givenAt ?? clock.now();
-    const run = runCommand(app, { id, name, args: json.value, at }, (scope) => scopes.get(scope)?.overlay);
+    let unloaded: string | null = null;
+    const run = runCommand(app, { id, name, args: json.value, at }, (scope) => {
+      const state = scopes.get(scope);
+      if (state?.loaded !== false) return state?.overlay;
+      unloaded = scope; // its rows are still in storage: running it here would read nothing
+      return undefined;
+    });
+    if (unloaded !== null) {
+      const message = `the scope ${unloaded} is not loaded yet: await load() first, or use execute()`;
+      return { ok: false, id, code: 'scope_not_loaded', message };
+    }
     if (!run.ok) return { ok: false, id, code: run.code, message: run.message };
     const command: PendingCommand = {
       id,
@@ -173,18 +266,40 @@ export class Engine<A extends AnyApp = AnyApp> {
     return { ok: true, id, seq: command.seq };
   }
 
-  /** The rows of one table over the optimistic state, as plain frozen objects. */
+  /**
+   * The rows of one table over the optimistic state, as plain frozen objects. Throws for a
+   * scope not loaded yet (a lazy engine): `read` serves those.
+   */
   query<N extends TableName<A['tables']>>(query: Query<A['tables'], N>): RowOf<A['tables'], N>[] {
+    const unloaded = this.#lazy.unloaded(this.#lazy.scopesOf(query as Query));
+    if (unloaded.length > 0) throw new Error(`weft: the scopes ${unloaded} are not loaded yet: use read()`);
     return this.#read(query as Query) as RowOf<A['tables'], N>[];
   }
 
-  /** Calls `callback` with the rows now, then each time they change; returns the unsubscribe. */
+  /**
+   * `query`, whether or not its scopes are loaded: a scope not loaded yet is read from storage
+   * through the declared indexes (and stays unloaded).
+   */
+  read<N extends TableName<A['tables']>>(query: Query<A['tables'], N>): Promise<RowOf<A['tables'], N>[]> {
+    return this.#lazy.read(query as Query, (q) => this.#read(q)) as Promise<RowOf<A['tables'], N>[]>;
+  }
+
+  /**
+   * Calls `callback` with the rows now, then each time they change; returns the unsubscribe.
+   * Over a scope not loaded yet, the first rows come from storage (a task later) while the
+   * scope loads, and the loaded result follows only if it differs (lazy-scopes.ts).
+   */
   subscribe<N extends TableName<A['tables']>>(
     query: Query<A['tables'], N>,
     callback: (rows: RowOf<A['tables'], N>[], diff: LiveDiff) => void,
   ): () => void {
+    const given = callback as (rows: Row[], diff: LiveDiff) => void;
+    if (this.#lazy.unloaded(this.#lazy.scopesOf(query as Query)).length > 0) {
+      this.#check(query as Query); // throws now on a bad query, not later
+      return this.#lazy.subscribe(query as Query, (q) => this.#read(q), given);
+    }
     this.#read(query as Query); // throws now on a bad query, not later in a microtask
-    return this.#core.live.subscribe(query as Query, callback as (rows: unknown[], diff: LiveDiff) => void);
+    return this.#core.live.subscribe(query as Query, given);
   }
 
   /**
@@ -192,6 +307,25 @@ export class Engine<A extends AnyApp = AnyApp> {
    * (row-feed.ts): what a page's replica mirrors. Returns the stop.
    */
   feed(scopes: ReadonlyArray<string>, listener: (batch: FeedBatch) => void): () => void {
+    if (this.#lazy.unloaded(scopes).length === 0) return this.#startFeed(scopes, listener);
+    // A replica mirrors whole scopes: load them, then start (the reset batch has every row).
+    let stop: (() => void) | null = null;
+    let stopped = false;
+    this.#lazy.load(scopes).then(
+      () => {
+        if (!stopped && !this.#closed) stop = this.#startFeed(scopes, listener);
+      },
+      (error: unknown) => {
+        if (!this.#closed) reportError(error);
+      },
+    );
+    return () => {
+      stopped = true;
+      stop?.();
+    };
+  }
+
+  #startFeed(scopes: ReadonlyArray<string>, listener: (batch: FeedBatch) => void): () => void {
     const { app, scopes: states, live } = this.#core;
     const feed = new RowFeed(scopes, app.tables, (scope) => states.get(scope)?.overlay, listener);
     feed.start(this.#core.outbox.all().map((command) => command.id));
@@ -300,6 +434,13 @@ export class Engine<A extends AnyApp = AnyApp> {
     await this.#sync.close();
     await this.#core.writer.close();
     await this.#storage.close();
+  }
+
+  #check(query: Query): void {
+    const { app } = this.#core;
+    if (!Object.hasOwn(app.tables, query.table)) throw new TypeError(`unknown table ${query.table}`);
+    const { table, scope: _, ...tableQuery } = query;
+    planQuery(app.tables, table, tableQuery);
   }
 
   #read(query: Query) {

@@ -49,11 +49,12 @@ class MemoryStorage implements ClientStorage {
     this.#tables = tables;
   }
 
-  async load({ scopes, newClientId }: LoadRequest): Promise<StoredState> {
+  async load({ scopes, newClientId, lazy }: LoadRequest): Promise<StoredState> {
     await this.#tail;
     this.#clientId ??= newClientId();
     const outbox = [...this.#outbox.values()].sort((a, b) => a.seq - b.seq);
-    const wanted = new Set([...scopes, ...outbox.map((command) => command.scope)]);
+    const written = new Set(outbox.map((command) => command.scope));
+    const wanted = new Set([...scopes, ...written]);
     const cursors: Record<string, number> = {};
     const rows: StoredState['rows'] = [];
     const scopeMeta: StoredState['scopeMeta'] = {};
@@ -62,6 +63,7 @@ class MemoryStorage implements ClientStorage {
       if (cursor !== undefined) cursors[scope] = cursor;
       const meta = this.#scopeMeta.get(scope);
       if (meta) scopeMeta[scope] = meta;
+      if (lazy && !written.has(scope)) continue;
       for (const [table, byScope] of this.#rows) {
         for (const [key, row] of byScope.get(scope) ?? []) rows.push({ table, scope, key, row });
       }

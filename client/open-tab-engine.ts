@@ -36,6 +36,8 @@ export async function openTabEngine(
     ...(await openClientStorage({ dbName, tables: app.tables })),
     transport,
     scopes,
+    // Opens with the outbox's scopes only: the first paint reads IndexedDB (lazy-scopes.ts).
+    lazy: true,
   });
   const backend = engineBackend(engine, transport, (online) => saveOnline(dbName, online));
   return { engine, backend };

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Row } from '../shared/index.ts';
 import type { Accepted } from './backend.ts';
-import { clientOnLoaded } from './create-client.ts';
+import { clientOn, clientOnLoaded } from './create-client.ts';
+import { deferred } from './deferred.ts';
 import type { Port } from './engine-port.ts';
 import type { FeedBatch } from './row-feed.ts';
 import { INITIAL_STATUS } from './status.ts';
@@ -11,8 +12,10 @@ import { todo } from './testing/todo-app.ts';
  * The page's replica against a scripted leader: the test plays the leader's row feed and its
  * answers, in the order the real leader sends them (a command's rows before its answer).
  */
-function scriptedLeader(rows: Row[] = []) {
+function scriptedLeader(rows: Row[] = [], options: { feedAfter?: Promise<void> } = {}) {
   let feed: (batch: FeedBatch) => void = () => undefined;
+  /** The leader's live queries of this page (its answers while the replica is not loaded). */
+  const subscriptions: Array<(rows: Row[]) => void> = [];
   const answers = new Map<string, (accepted: Accepted) => void>();
   const submitted: Array<{ id: string; name: string; at: number | undefined }> = [];
   const engine: Port['engine'] = {
@@ -23,11 +26,16 @@ function scriptedLeader(rows: Row[] = []) {
       }),
     feed(_scopes, listener) {
       feed = listener;
-      queueMicrotask(() => listener({ reset: true, tables: [{ scope: 'list:a', table: 'items', rows }], rows: [] }));
+      const reset = () => listener({ reset: true, tables: [{ scope: 'list:a', table: 'items', rows }], rows: [] });
+      if (options.feedAfter) void options.feedAfter.then(reset);
+      else queueMicrotask(reset);
       return () => undefined;
     },
     query: async () => [],
-    subscribe: () => () => undefined,
+    subscribe: (_query, callback) => {
+      subscriptions.push(callback);
+      return () => void subscriptions.splice(subscriptions.indexOf(callback), 1);
+    },
     onStatus: () => () => undefined,
     onRejected: () => () => undefined,
     rejections: async () => [],
@@ -43,6 +51,7 @@ function scriptedLeader(rows: Row[] = []) {
   return {
     port,
     submitted,
+    subscriptions,
     /** The leader's rows changed: these are its versions now. */
     rows: (changes: Array<{ key: string; row: Row | null }>) =>
       feed({
@@ -59,6 +68,47 @@ function scriptedLeader(rows: Row[] = []) {
 
 const item = (itemId: string, text: string, done = false): Row => ({ itemId, listId: 'a', text, done });
 const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+describe('the page before its replica is loaded (flat first paint)', () => {
+  it('serves a live query from the leader, then from the replica only when the rows differ', async () => {
+    const feedSent = deferred();
+    const leaderRows = [item('x', 'stored')];
+    const leader = scriptedLeader(leaderRows, { feedAfter: feedSent.promise });
+    const client = clientOn(todo, leader.port); // opened: nothing waits for the replica
+    const seen: Row[][] = [];
+    client.subscribe({ table: 'items', where: { listId: 'a' } }, (rows) => seen.push(rows));
+    await settle();
+    // The leader answers the live query (from IndexedDB, in a lazy engine).
+    expect(leader.subscriptions).toHaveLength(1);
+    leader.subscriptions[0]?.([item('x', 'stored')]);
+    expect(seen).toEqual([[item('x', 'stored')]]);
+    // A command now is the leader's to run (it waits for the scope's rows there): `applied`
+    // waits for its answer, and the leader's live query shows it.
+    const run = client.execute('add', { listId: 'a', itemId: 'y', text: 'new' });
+    let applied = false;
+    void run.applied.then(() => {
+      applied = true;
+    });
+    await settle();
+    expect(leader.submitted.map((command) => command.id)).toEqual([run.id]);
+    expect(applied).toBe(false);
+    leader.answer({ ok: true, id: run.id });
+    leader.subscriptions[0]?.([item('x', 'stored'), item('y', 'new')]);
+    await run.applied;
+    // The replica loads (the leader's feed starts once its engine loaded the scope), holding
+    // the same rows: nothing is delivered again.
+    leaderRows.push(item('y', 'new'));
+    feedSent.resolve();
+    await settle();
+    expect(seen).toEqual([[item('x', 'stored')], [item('x', 'stored'), item('y', 'new')]]);
+    // From the replica now: the leader's own live query is stopped, a late answer of it is dropped.
+    expect(leader.subscriptions).toHaveLength(0);
+    leader.rows([{ key: 'x', row: item('x', 'renamed') }]);
+    await settle();
+    expect(seen.at(-1)).toEqual([item('x', 'renamed'), item('y', 'new')]);
+    expect(seen).toHaveLength(3);
+  });
+});
 
 describe('the page replica', () => {
   it('decides applied and the live query on the page, before the leader answers, and sends its time', async () => {

@@ -65,6 +65,11 @@ export class PageReplica {
     return this.ready && (query.scope === undefined || this.#states.has(query.scope));
   }
 
+  /** This query reads only scopes of the page: the replica serves it once `loaded`. */
+  holds(query: Query): boolean {
+    return query.scope === undefined || this.#scopes.includes(query.scope);
+  }
+
   subscribe(query: Query, callback: (rows: Row[], diff: LiveDiff) => void): () => void {
     return this.live.subscribe(query, callback);
   }

@@ -175,6 +175,8 @@ export class ReadLoop {
     const pulled = await this.#pullAll(scope);
     if (!Array.isArray(pulled)) return pulled;
     if (!this.#running) return null;
+    await this.#unlessStopped(this.#options.prepare(scope));
+    if (!this.#running) return null;
     await this.#unlessStopped(this.#host.replaceScope(scope, pulled));
     return null;
   }
@@ -203,6 +205,8 @@ export class ReadLoop {
     }
     // Events confirmed meanwhile (a push answer): catching up from them is cheaper and exact.
     if (!reset && this.#host.cursor(scope) !== 0) return 'pull';
+    await Promise.race([this.#options.prepare(scope), this.#halted.promise]);
+    if (!this.#running) return 'pull';
     const refused = await Promise.race([this.#host.loadSnapshot(scope, seq, rows), this.#halted.promise]);
     if (typeof refused === 'string') {
       const at = this.#options.clock.now();
@@ -228,6 +232,8 @@ export class ReadLoop {
         this.#halted.promise,
       );
       if (!answer.ok) return answer.failure;
+      // Online: its events (now, or later on the live stream) apply to its rows in memory.
+      await this.#unlessStopped(this.#options.prepare(scope));
       if (!this.#running) return null;
       const { events, more } = answer.value;
       let batch = carry.length > 0 ? [...carry, ...events] : events;

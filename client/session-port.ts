@@ -1,5 +1,5 @@
 import type { AnyApp } from '../shared/index.ts';
-import { type ClientOptions, checkClientOptions, clientOnLoaded, type WeftClient } from './create-client.ts';
+import { type ClientOptions, checkClientOptions, clientOn, type WeftClient } from './create-client.ts';
 import type { Port, PortOptions } from './engine-port.ts';
 import { TabSession } from './tabs.ts';
 
@@ -28,5 +28,5 @@ export async function createInlineClient<A extends AnyApp>(
   app: A,
   options: Omit<ClientOptions, 'worker'>,
 ): Promise<WeftClient<A>> {
-  return clientOnLoaded(app, await sessionPort(app, checkClientOptions(options)));
+  return clientOn(app, await sessionPort(app, checkClientOptions(options)));
 }

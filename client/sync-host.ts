@@ -51,6 +51,11 @@ export interface SyncOptions {
   readonly maxBatch?: number;
   /** Bytes per push body; the server refuses more than 1 MiB. */
   readonly maxBatchBytes?: number;
+  /**
+   * Called before the read side first changes a scope's confirmed state (after a pull
+   * answered, before a snapshot or a re-bootstrap): the engine loads a lazy scope's rows.
+   */
+  readonly prepare?: (scope: string) => Promise<void>;
   /** Events per pull page. */
   readonly pullLimit?: number;
   /**
@@ -64,6 +69,7 @@ export interface SyncOptions {
 export interface ResolvedSyncOptions {
   readonly clock: Clock;
   readonly random: () => number;
+  readonly prepare: (scope: string) => Promise<void>;
   readonly backoff: BackoffOptions;
   readonly maxBatch: number;
   readonly maxBatchBytes: number;

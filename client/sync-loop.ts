@@ -19,6 +19,7 @@ export class SyncLoop {
     const resolved: ResolvedSyncOptions = {
       clock: options.clock,
       random: options.random,
+      prepare: options.prepare ?? (() => Promise.resolve()),
       backoff: options.backoff ?? DEFAULT_BACKOFF,
       maxBatch: options.maxBatch ?? 100,
       maxBatchBytes: options.maxBatchBytes ?? 1024 * 1024 - 4096,

@@ -77,6 +77,7 @@ export function scriptedClient(start = Date.UTC(2026, 11, 3, 9, 0, 0)): Scripted
     execute: unused,
     query: unused,
     subscribe: unused,
+    loaded: async () => undefined,
     status: () => status,
     onStatus(listener) {
       statuses.add(listener);

@@ -60,6 +60,29 @@ function engineWorker() {
   return { worker, api: Comlink.wrap<EngineWorkerApi>(worker) };
 }
 
+/** Deletes the outbox records `drop` picks from the weft database `dbName` (raw IndexedDB). */
+function dropFromOutbox(dbName: string, drop: (record: { seq: number; name: string }) => boolean): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const opening = indexedDB.open(dbName);
+    opening.onerror = () => reject(opening.error);
+    opening.onsuccess = () => {
+      const db = opening.result;
+      const tx = db.transaction('outbox', 'readwrite');
+      const store = tx.objectStore('outbox');
+      const all = store.getAll();
+      all.onsuccess = () => {
+        for (const record of all.result as Array<{ seq: number; name: string }>)
+          if (drop(record)) store.delete(record.seq);
+      };
+      tx.oncomplete = () => {
+        db.close();
+        resolve();
+      };
+      tx.onerror = () => reject(tx.error);
+    };
+  });
+}
+
 /** Runs `work`, counting the long tasks (≥ 50 ms) the main thread had meanwhile. */
 async function watchLongTasks<T>(work: () => Promise<T>): Promise<{ result: T; longTasks: number; longestMs: number }> {
   const tasks: number[] = [];
@@ -209,12 +232,15 @@ const bench = {
 
   /**
    * One growth step on a seeded database, offline: `pending` renames left pending, then
-   * `samples` sequential addCard executes (ms to `applied` and to `durable` each), then
-   * `reopens` reopens (a new worker, its storage, the rebase of what is pending) timed to the
-   * first query's rows. The outbox is emptied at the end, so the next step starts clean.
+   * `samples` sequential addCard executes (ms to `applied` and to `durable` each, once the
+   * page's replica holds the board), then `reopens` reopens (a new worker, its storage, the
+   * rebase of what is pending) timed to the first query's rows, with exactly `pending`
+   * commands pending: the samples are dropped from the outbox first. The outbox is emptied at
+   * the end, so the next step starts clean.
    */
   async growthStep(dbName: string, board: string, pending: number, samples: number, reopens: number) {
     const weft = await openOffline(dbName, board);
+    await weft.loaded(); // createClient does not wait for the board's rows (lazy scopes)
     const cards = Math.max(1, cardsAt(heads.get(dbName) ?? 0));
     const pend = [];
     for (let i = 0; i < pending; i++) {
@@ -238,6 +264,7 @@ const bench = {
       durable.push(now() - started);
     }
     await weft.close();
+    await dropFromOutbox(dbName, (record) => record.name === 'addCard');
     const reopen: number[] = [];
     for (let r = 0; r < reopens; r++) reopen.push((await bench.reopen(dbName, board)).firstQueryMs);
     const storage = dexieStorage({ name: dbName, tables: kanban.tables });
