@@ -1,9 +1,8 @@
 import type { Row, TableDefs } from '../shared/index.ts';
-import type { ClientStatus } from './backend.ts';
 import type { RejectedRecord } from './client-storage.ts';
 import { ClosedError } from './closed-error.ts';
-import type { CommandUpdate } from './command-lifecycle.ts';
-import type { Accepted, EngineApi, SubmitOptions } from './engine-api.ts';
+import type { CommandUpdate } from './command-update.ts';
+import type { Accepted, ClientStatus, EngineApi, SubmitOptions } from './engine-api.ts';
 import { type Query, sameRows } from './query.ts';
 import { reportError } from './report-error.ts';
 import type { FeedBatch } from './row-feed.ts';

@@ -2,16 +2,7 @@ import type { Row } from '../shared/index.ts';
 import type { Engine } from './engine.ts';
 import type { EngineApi } from './engine-api.ts';
 import type { Submitted } from './execution.ts';
-import type { SyncStatus } from './status.ts';
 import type { SwitchableTransport } from './switchable-transport.ts';
-
-/** What the main thread sees of the sync state: the engine's status, plus whether this tab leads. */
-export interface ClientStatus extends SyncStatus {
-  /** This tab hosts the engine; the others forward to it (DESIGN §3, tabs). */
-  readonly leader: boolean;
-}
-
-export type { Accepted } from './engine-api.ts';
 
 /** The backend of the leader tab: calls go straight to the engine, under the ids the pages chose. */
 export function engineBackend(

@@ -1,13 +1,6 @@
 import { CONFIRMED_RECORDS_KEPT, type RejectedRecord, type SettledRecord } from './client-storage.ts';
+import type { CommandState, CommandUpdate } from './command-update.ts';
 import { reportError } from './report-error.ts';
-
-/** A step in one command's life, as plain data (it crosses `postMessage` unchanged). */
-export type CommandUpdate =
-  | { readonly id: string; readonly stage: 'durable' }
-  | { readonly id: string; readonly stage: 'confirmed' }
-  | { readonly id: string; readonly stage: 'rejected'; readonly code: string; readonly message: string };
-
-export type CommandState = 'pending' | 'confirmed' | 'rejected' | 'unknown';
 
 /**
  * Who waits on which command, and how commands ended: the settled records loaded from storage

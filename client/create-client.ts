@@ -8,14 +8,13 @@ import {
   type TableName,
   validateSchema,
 } from '../shared/index.ts';
-import type { ClientStatus } from './backend.ts';
 import { clientInput, InvalidInputError } from './client-input.ts';
 import type { RejectedRecord } from './client-storage.ts';
 import { ClosedError } from './closed-error.ts';
-import type { CommandUpdate } from './command-lifecycle.ts';
 import type { CommandTrace } from './command-trace.ts';
+import type { CommandUpdate } from './command-update.ts';
 import { deferred } from './deferred.ts';
-import type { EngineApi } from './engine-api.ts';
+import type { ClientStatus, EngineApi } from './engine-api.ts';
 import { type Port, type PortOptions, workerPort } from './engine-port.ts';
 import { argsAsJson, CommandError, type Execution, laterStages, toExecution } from './execution.ts';
 import { PageReplica } from './page-replica.ts';

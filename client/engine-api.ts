@@ -1,9 +1,15 @@
 import type { Row } from '../shared/index.ts';
 import type { RejectedRecord } from './client-storage.ts';
-import type { CommandUpdate } from './command-lifecycle.ts';
+import type { CommandUpdate } from './command-update.ts';
 import type { Query } from './query.ts';
 import type { FeedBatch } from './row-feed.ts';
 import type { SyncStatus } from './status.ts';
+
+/** What the main thread sees of the sync state: the engine's status, plus whether this tab leads. */
+export interface ClientStatus extends SyncStatus {
+  /** This tab hosts the engine; the others forward to it (DESIGN §3, tabs). */
+  readonly leader: boolean;
+}
 
 /** `submit`'s answer as plain data: the command ran (or was already known), or was refused there. */
 export type Accepted =

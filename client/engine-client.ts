@@ -1,6 +1,6 @@
 import type { Row } from '../shared/index.ts';
 import type { RejectedRecord } from './client-storage.ts';
-import type { CommandUpdate } from './command-lifecycle.ts';
+import type { CommandUpdate } from './command-update.ts';
 import type { Accepted, EngineApi, SubmitOptions } from './engine-api.ts';
 import { type Call, type CallMethod, type Event, parseReplyValue, type Request } from './engine-protocol.ts';
 import type { Query } from './query.ts';

@@ -1,7 +1,6 @@
-import type { ClientStatus } from './backend.ts';
 import { ClosedError } from './closed-error.ts';
 import { deferred } from './deferred.ts';
-import type { EngineApi } from './engine-api.ts';
+import type { ClientStatus, EngineApi } from './engine-api.ts';
 import { EngineClient } from './engine-client.ts';
 import { reportError } from './report-error.ts';
 import { type FromWorker, parseFromWorker, type ToWorker } from './worker-protocol.ts';

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { engineBackend } from './backend.ts';
 import { ClosedError } from './closed-error.ts';
-import type { CommandUpdate } from './command-lifecycle.ts';
+import type { CommandUpdate } from './command-update.ts';
 import type { Engine } from './engine.ts';
 import { EngineClient } from './engine-client.ts';
 import { type Event, parseEvents, parseRequests, type Request } from './engine-protocol.ts';

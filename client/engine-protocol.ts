@@ -1,7 +1,7 @@
 import * as v from 'valibot';
 import type { Row } from '../shared/index.ts';
 import type { RejectedRecord } from './client-storage.ts';
-import type { CommandUpdate } from './command-lifecycle.ts';
+import type { CommandUpdate } from './command-update.ts';
 import type { Accepted } from './engine-api.ts';
 import type { Query } from './query.ts';
 import type { FeedBatch } from './row-feed.ts';

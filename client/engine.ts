@@ -9,7 +9,8 @@ import {
 } from '../shared/index.ts';
 import { type Clock, systemClock } from './backoff.ts';
 import type { ClientStorage, RejectedRecord } from './client-storage.ts';
-import { CommandLifecycle, type CommandState, type CommandUpdate } from './command-lifecycle.ts';
+import { CommandLifecycle } from './command-lifecycle.ts';
+import type { CommandState, CommandUpdate } from './command-update.ts';
 import { argsAsJson, type Execution, type Submitted, toExecution } from './execution.ts';
 import { LazyScopes } from './lazy-scopes.ts';
 import { type LiveDiff, LiveQueries } from './live-queries.ts';

@@ -1,4 +1,4 @@
-import type { CommandUpdate } from './command-lifecycle.ts';
+import type { CommandUpdate } from './command-update.ts';
 import { deferred } from './deferred.ts';
 
 /** `execute`'s answer: the command's id and the three moments of its life (DESIGN §2). */

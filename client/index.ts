@@ -4,13 +4,14 @@
  * `weft/client/worker`); nothing here loads Dexie, IndexedDB, sync or the tab election, so they
  * stay in the worker's chunk.
  */
-export type { Accepted, ClientStatus } from './backend.ts';
+
 export { InvalidInputError } from './client-input.ts';
 export type { RejectedRecord } from './client-storage.ts';
 export { ClosedError } from './closed-error.ts';
-export type { CommandState, CommandUpdate } from './command-lifecycle.ts';
 export type { CommandTrace } from './command-trace.ts';
+export type { CommandState, CommandUpdate } from './command-update.ts';
 export { type ClientOptions, createClient, type WeftClient } from './create-client.ts';
+export type { Accepted, ClientStatus } from './engine-api.ts';
 export { CommandError, type Execution, type Submitted } from './execution.ts';
 export type { OrderBy, Query } from './query.ts';
 export type { StorageState, SyncStatus } from './status.ts';

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Row } from '../shared/index.ts';
-import type { Accepted } from './backend.ts';
 import { clientOn, clientOnLoaded } from './create-client.ts';
 import { deferred } from './deferred.ts';
+import type { Accepted } from './engine-api.ts';
 import type { Port } from './engine-port.ts';
 import type { FeedBatch } from './row-feed.ts';
 import { INITIAL_STATUS } from './status.ts';

@@ -1,7 +1,7 @@
 import { useMemo, useSyncExternalStore } from 'react';
 import { type AnyApp, canonicalJson, type RowOf, type TableName } from '../shared/index.ts';
-import type { ClientStatus } from './backend.ts';
 import type { WeftClient } from './create-client.ts';
+import type { ClientStatus } from './engine-api.ts';
 import type { Query } from './query.ts';
 
 const EMPTY: never[] = [];

@@ -1,6 +1,6 @@
 import type { Clock } from './backoff.ts';
 import type { RejectedRecord } from './client-storage.ts';
-import type { CommandUpdate } from './command-lifecycle.ts';
+import type { CommandUpdate } from './command-update.ts';
 import type { PendingCommand } from './outbox.ts';
 import type { EngineCore } from './reconciler.ts';
 import type { StatusStore, SyncStatus } from './status.ts';

@@ -1,9 +1,8 @@
 import type { AnyApp } from '../shared/index.ts';
-import type { ClientStatus } from './backend.ts';
 import { BackendSwitch } from './backend-switch.ts';
 import { ClosedError } from './closed-error.ts';
 import { deferred } from './deferred.ts';
-import type { EngineApi } from './engine-api.ts';
+import type { ClientStatus, EngineApi } from './engine-api.ts';
 import { EngineClient } from './engine-client.ts';
 import { LeaderService } from './leader.ts';
 import { openTabEngine, type SessionConfig } from './open-tab-engine.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { CommandUpdate } from './command-lifecycle.ts';
+import type { CommandUpdate } from './command-update.ts';
 import { UnsettledCommands } from './unsettled-commands.ts';
 
 describe('UnsettledCommands', () => {

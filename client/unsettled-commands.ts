@@ -1,4 +1,4 @@
-import type { CommandUpdate } from './command-lifecycle.ts';
+import type { CommandUpdate } from './command-update.ts';
 
 /** The last stage of a command still unsettled when its session closes (its outbox row stays). */
 export function closedUpdate(id: string): CommandUpdate {

@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import type { ClientStatus } from './backend.ts';
+import type { ClientStatus } from './engine-api.ts';
 import {
   Counter,
   type Event,
