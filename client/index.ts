@@ -5,15 +5,13 @@
  * stay in the worker's chunk.
  */
 
-export { InvalidInputError } from './client-input.ts';
-export type { RejectedRecord } from './client-storage.ts';
-export { ClosedError } from './closed-error.ts';
-export type { CommandTrace } from './command-trace.ts';
-export type { CommandState, CommandUpdate } from './command-update.ts';
-export { type ClientOptions, createClient, type WeftClient } from './create-client.ts';
-export type { Accepted, ClientStatus } from './engine-api.ts';
-export { CommandError, type Execution, type Submitted } from './execution.ts';
-export type { OrderBy, Query } from './query.ts';
-export type { StorageState, SyncStatus } from './status.ts';
+export type { Accepted, ClientStatus } from './api/index.ts';
+export type { CommandState, CommandUpdate } from './base/index.ts';
+export { ClosedError, CommandError, type Execution, type Submitted } from './base/index.ts';
+export type { CommandTrace } from './page/index.ts';
+export { type ClientOptions, createClient, InvalidInputError, type WeftClient } from './page/index.ts';
+export type { OrderBy, Query } from './query/index.ts';
+export type { RejectedRecord } from './storage/index.ts';
+export type { StorageState, SyncStatus } from './sync/index.ts';
 export { type ClientTextSourceOptions, clientTextSource } from './text/text-source.ts';
 export { bindTextarea, type TextBinding, type TextBindingOptions, type TextSource } from './text/textarea-binding.ts';

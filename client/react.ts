@@ -1,8 +1,8 @@
 import { useMemo, useSyncExternalStore } from 'react';
 import { type AnyApp, canonicalJson, type RowOf, type TableName } from '../shared/index.ts';
-import type { WeftClient } from './create-client.ts';
-import type { ClientStatus } from './engine-api.ts';
-import type { Query } from './query.ts';
+import type { ClientStatus } from './api/index.ts';
+import type { WeftClient } from './page/index.ts';
+import type { Query } from './query/index.ts';
 
 const EMPTY: never[] = [];
 

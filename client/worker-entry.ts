@@ -3,5 +3,4 @@
  * holds everything heavy (engine, Dexie storage, sync, tab election), so only the worker's
  * chunk carries it. `createInlineClient` runs the same engine on the page's thread instead.
  */
-export { createInlineClient } from './session-port.ts';
-export { exposeWeftWorker, type WorkerEndpoint } from './worker.ts';
+export { createInlineClient, exposeWeftWorker, type WorkerEndpoint } from './worker/index.ts';

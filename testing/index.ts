@@ -9,7 +9,8 @@
  * const server = createServer({ app, store: sqliteStore({ file: ':memory:' }), auth });
  * const engine = await Engine.open(app, { storage: memoryStorage(), transport: httpTransport({ url: 'http://test', fetch: server.request }), scopes });
  */
-export { type BackoffOptions, type Clock, systemClock } from '../client/backoff.ts';
+export { type BackoffOptions, type Clock, systemClock } from '../client/base/backoff.ts';
+export { Engine, type EngineOptions } from '../client/engine/engine.ts';
 export type {
   ClientStorage,
   LoadRequest,
@@ -19,17 +20,16 @@ export type {
   SettledRecord,
   StorageCommit,
   StoredState,
-} from '../client/client-storage.ts';
-export { type DexieStorageOptions, dexieStorage } from '../client/dexie-storage.ts';
-export { Engine, type EngineOptions } from '../client/engine.ts';
-export { type HttpTransportOptions, httpTransport } from '../client/http-transport.ts';
-export { memoryStorage } from '../client/memory-storage.ts';
-export { MemoryTransport, type MemoryTransportOptions } from '../client/memory-transport.ts';
-export { type OpenedStorage, type OpenStorageOptions, openClientStorage } from '../client/open-storage.ts';
-export { type SwitchableTransport, switchableTransport } from '../client/switchable-transport.ts';
-export type { SyncOptions } from '../client/sync-loop.ts';
-export type { SessionConfig } from '../client/tabs.ts';
-export { TabMessageError } from '../client/tabs-protocol.ts';
-export type { LiveHandlers, Transport, TransportFailure, TransportResult } from '../client/transport.ts';
+} from '../client/storage/client-storage.ts';
+export { type DexieStorageOptions, dexieStorage } from '../client/storage/dexie-storage.ts';
+export { memoryStorage } from '../client/storage/memory-storage.ts';
+export { type HttpTransportOptions, httpTransport } from '../client/sync/http-transport.ts';
+export { MemoryTransport, type MemoryTransportOptions } from '../client/sync/memory-transport.ts';
+export { type SwitchableTransport, switchableTransport } from '../client/sync/switchable-transport.ts';
+export type { SyncOptions } from '../client/sync/sync-loop.ts';
+export type { LiveHandlers, Transport, TransportFailure, TransportResult } from '../client/sync/transport.ts';
+export { type OpenedStorage, type OpenStorageOptions, openClientStorage } from '../client/tabs/open-storage.ts';
+export type { SessionConfig } from '../client/tabs/tabs.ts';
+export { TabMessageError } from '../client/tabs/tabs-protocol.ts';
 export { FAULT_POINTS, type FaultHook, type FaultPoint } from '../server/faults.ts';
 export { executeCommand, MemoryTables, OverlayTables } from '../shared/index.ts';

@@ -1,7 +1,7 @@
 import * as v from 'valibot';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CONFIRMED_RECORDS_KEPT } from '../client/client-storage.ts';
 import { CommandError } from '../client/index.ts';
+import { CONFIRMED_RECORDS_KEPT } from '../client/storage/client-storage.ts';
 import { until } from '../client/testing/harness.ts';
 import { replay } from '../client/testing/replay.ts';
 import { createServer } from '../server/index.ts';

@@ -1,7 +1,7 @@
 import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { applyConfirmed } from '../client/apply-confirmed.ts';
+import { applyConfirmed } from '../client/engine/apply-confirmed.ts';
 import { pullAll, replay } from '../client/testing/replay.ts';
 import { type KanbanApp, kanban } from '../demo/app.ts';
 import { demoAuth } from '../demo/auth.ts';

@@ -1,8 +1,8 @@
 import type { AnyApp } from '../../shared/index.ts';
-import type { ClientStorage } from '../client-storage.ts';
-import { Engine, type EngineOptions } from '../engine.ts';
-import { memoryStorage } from '../memory-storage.ts';
-import { MemoryTransport } from '../memory-transport.ts';
+import { Engine, type EngineOptions } from '../engine/index.ts';
+import type { ClientStorage } from '../storage/index.ts';
+import { memoryStorage } from '../storage/index.ts';
+import { MemoryTransport } from '../sync/index.ts';
 import { FakeServer } from './fake-server.ts';
 import { todo } from './todo-app.ts';
 

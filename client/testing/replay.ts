@@ -1,5 +1,5 @@
 import { type AnyApp, applyEvent, MemoryTables, type Row, type WireEvent } from '../../shared/index.ts';
-import type { Transport } from '../transport.ts';
+import type { Transport } from '../sync/index.ts';
 
 /** Every event of `scope`, pulled page by page from the server. */
 export async function pullAll(transport: Transport, scope: string): Promise<WireEvent[]> {

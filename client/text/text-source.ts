@@ -6,8 +6,8 @@ import {
   type TextEditArgs,
   type TextValue,
 } from '../../shared/index.ts';
-import type { WeftClient } from '../create-client.ts';
-import type { Query } from '../query.ts';
+import type { WeftClient } from '../page/index.ts';
+import type { Query } from '../query/index.ts';
 import type { TextSource } from './textarea-binding.ts';
 
 export interface ClientTextSourceOptions<A extends AnyApp, N extends CommandName<A>> {

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { WeftClient } from '../../client/create-client.ts';
+import type { WeftClient } from '../../client/page/create-client.ts';
 import type { kanban } from '../../demo/app.ts';
 import type { AuditResponse, PullResponse } from '../../shared/index.ts';
 import { api } from '../support/http.ts';

@@ -1,6 +1,6 @@
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import type { WeftClient } from '../../client/create-client.ts';
+import type { WeftClient } from '../../client/page/create-client.ts';
 import type { kanban } from '../../demo/app.ts';
 import { browserHarnessForFile } from './harness/browser-harness.ts';
 

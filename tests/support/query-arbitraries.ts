@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import * as v from 'valibot';
-import type { ClientStorage } from '../../client/client-storage.ts';
+import type { ClientStorage } from '../../client/storage/client-storage.ts';
 import {
   declaredIndexes,
   defineApp,

@@ -2,7 +2,7 @@
  * The floors measured inside a worker, exposed with Comlink: an echo (the Comlink round trip),
  * one raw IndexedDB readwrite transaction holding one put, raw IndexedDB and Dexie bulk writes.
  * Times are taken here, so the IndexedDB floors exclude the hop to the tab. Every transaction
- * is `strict`, as weft's storage writes its own (client/dexie-storage.ts).
+ * is `strict`, as weft's storage writes its own (client/storage/dexie-storage.ts).
  */
 import * as Comlink from 'comlink';
 import Dexie from 'dexie';

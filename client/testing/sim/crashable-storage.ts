@@ -1,5 +1,5 @@
 import type { TableQuery, WireEvent } from '../../../shared/index.ts';
-import type { ClientStorage, LoadRequest, StorageCommit, StoredState } from '../../client-storage.ts';
+import type { ClientStorage, LoadRequest, StorageCommit, StoredState } from '../../storage/index.ts';
 import type { Prng } from './prng.ts';
 import type { VirtualClock } from './virtual-clock.ts';
 

@@ -11,7 +11,7 @@ import {
   type Row,
   type WireEvent,
 } from '../../../shared/index.ts';
-import { httpTransport } from '../../http-transport.ts';
+import { httpTransport } from '../../sync/index.ts';
 import { pullAll, replay } from '../replay.ts';
 import type { SimClient } from './sim-client.ts';
 

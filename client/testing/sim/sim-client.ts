@@ -1,9 +1,9 @@
 import type { AnyApp, PushRequest } from '../../../shared/index.ts';
-import type { ClientStorage, StorageCommit } from '../../client-storage.ts';
-import { Engine } from '../../engine.ts';
-import type { CommandError } from '../../execution.ts';
-import { memoryStorage } from '../../memory-storage.ts';
-import type { SyncOptions } from '../../sync-loop.ts';
+import type { CommandError } from '../../base/index.ts';
+import { Engine } from '../../engine/index.ts';
+import type { ClientStorage, StorageCommit } from '../../storage/index.ts';
+import { memoryStorage } from '../../storage/index.ts';
+import type { SyncOptions } from '../../sync/index.ts';
 import { type CommitKind, CrashableStorage, DurableShadow } from './crashable-storage.ts';
 import type { Prng } from './prng.ts';
 import type { SimNetwork } from './sim-network.ts';

@@ -1,6 +1,6 @@
 import type { LiveMessage, PullResponse, PushRequest, PushResponse } from '../../../shared/index.ts';
-import { httpTransport } from '../../http-transport.ts';
-import type { LiveHandlers, Transport, TransportFailure, TransportResult } from '../../transport.ts';
+import type { LiveHandlers, Transport, TransportFailure, TransportResult } from '../../sync/index.ts';
+import { httpTransport } from '../../sync/index.ts';
 import type { Prng } from './prng.ts';
 import type { VirtualClock } from './virtual-clock.ts';
 

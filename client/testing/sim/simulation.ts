@@ -1,5 +1,5 @@
 import type { AnyApp } from '../../../shared/index.ts';
-import type { SyncOptions } from '../../sync-loop.ts';
+import type { SyncOptions } from '../../sync/index.ts';
 import { fnv1a, Prng } from './prng.ts';
 import { SimClient } from './sim-client.ts';
 import { CALM, type NetworkFaults, SimNetwork } from './sim-network.ts';

@@ -1,4 +1,4 @@
-import type { Clock } from '../../backoff.ts';
+import type { Clock } from '../../base/index.ts';
 
 interface Timer {
   readonly at: number;

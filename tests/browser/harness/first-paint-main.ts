@@ -5,15 +5,16 @@
  * with its replica) is what `createClient` builds over a worker; the engine is the tab engine's
  * (`lazy`, `engineBackend`), offline.
  */
-import { engineBackend } from '../../../client/backend.ts';
-import type { ClientStorage } from '../../../client/client-storage.ts';
-import { clientOn } from '../../../client/create-client.ts';
-import { deferred } from '../../../client/deferred.ts';
-import { dexieStorage } from '../../../client/dexie-storage.ts';
-import { Engine } from '../../../client/engine.ts';
-import type { Port } from '../../../client/engine-port.ts';
-import { httpTransport } from '../../../client/http-transport.ts';
-import { switchableTransport } from '../../../client/switchable-transport.ts';
+
+import { deferred } from '../../../client/base/deferred.ts';
+import { Engine } from '../../../client/engine/engine.ts';
+import { clientOn } from '../../../client/page/create-client.ts';
+import type { Port } from '../../../client/page/engine-port.ts';
+import type { ClientStorage } from '../../../client/storage/client-storage.ts';
+import { dexieStorage } from '../../../client/storage/dexie-storage.ts';
+import { httpTransport } from '../../../client/sync/http-transport.ts';
+import { switchableTransport } from '../../../client/sync/switchable-transport.ts';
+import { engineBackend } from '../../../client/tabs/backend.ts';
 import { kanban } from '../../../demo/app.ts';
 import type { Row, WireEvent } from '../../../shared/index.ts';
 

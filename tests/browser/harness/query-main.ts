@@ -3,9 +3,9 @@
  * against `dexieStorage` on the browser's own IndexedDB, exposed as `window.runQueryProperty`.
  */
 import fc from 'fast-check';
-import { dexieStorage } from '../../../client/dexie-storage.ts';
+import { dexieStorage } from '../../../client/storage/dexie-storage.ts';
 import { canonicalJson } from '../../../shared/index.ts';
-import { queryStoreProperty, queryTables, storageUnderTest } from '../../../tests/support/query-arbitraries.ts';
+import { queryStoreProperty, queryTables, storageUnderTest } from '../../support/query-arbitraries.ts';
 
 export interface QueryPage {
   /** Runs the property with `seed`; resolves to null when it holds, else fast-check's report. */

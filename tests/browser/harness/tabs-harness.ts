@@ -1,6 +1,6 @@
 import type { BrowserContext, Page } from 'playwright-core';
 import { expect } from 'vitest';
-import type { WeftClient } from '../../../client/create-client.ts';
+import type { WeftClient } from '../../../client/page/create-client.ts';
 import type { kanban } from '../../../demo/app.ts';
 import type { AuditResponse, PullResponse, WireEvent } from '../../../shared/index.ts';
 import { api } from '../../support/http.ts';

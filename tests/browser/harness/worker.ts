@@ -1,4 +1,4 @@
-import { exposeWeftWorker } from '../../../client/worker.ts';
+import { exposeWeftWorker } from '../../../client/worker/worker.ts';
 import { kanban } from '../../../demo/app.ts';
 
 exposeWeftWorker(kanban);

@@ -1,0 +1,215 @@
+import {
+  compareByPlan,
+  pastCursor,
+  planMatches,
+  planQuery,
+  type QueryPlan,
+  type Row,
+  type TableDefs,
+  type TableReader,
+} from '../../shared/index.ts';
+import { reportError } from '../base/index.ts';
+import type { Query } from './query.ts';
+import { sameRows } from './query.ts';
+
+/** What a change did to one live result: the rows that left it and the rows that entered it. */
+export interface LiveDiff {
+  readonly removed: ReadonlyArray<Row>;
+  readonly added: ReadonlyArray<Row>;
+}
+
+/** A row a writer changed (put or deleted): live queries read its new version themselves. */
+export interface ChangedRow {
+  readonly table: string;
+  readonly key: string;
+}
+
+export interface LiveQueriesOptions {
+  readonly tables: TableDefs;
+  /** Runs a query from scratch over every scope (a subscription's first result, and any re-run). */
+  readonly run: (query: Query) => Row[];
+  /** The optimistic reader of one scope, for reading changed rows and refilling a window. */
+  readonly readerOf: (scope: string) => TableReader | undefined;
+  /** The scopes a query without `scope` reads. */
+  readonly scopes: () => ReadonlyArray<string>;
+}
+
+/** What a row feed takes from live queries: the same reports of changed rows and tables. */
+export interface LiveObserver {
+  changed(scope: string, rows: ReadonlyArray<ChangedRow>): void;
+  invalidate(scope: string, tables: ReadonlyArray<string>): void;
+}
+
+interface Subscription {
+  readonly query: Query;
+  readonly plan: QueryPlan;
+  readonly callback: (rows: Row[], diff: LiveDiff) => void;
+  rows: Row[];
+}
+
+/**
+ * Live queries, maintained by diff. Writers report the rows they changed (`changed`) or, when
+ * they cannot say, whole tables (`invalidate`); once per microtask each affected subscription
+ * updates. A subscription over one scope applies each changed row to its ordered window: it
+ * drops the row's old version, inserts the new one at its place by binary search when it
+ * matches, and, when a full window lost rows, refills only the missing tail from the index
+ * (`after` its last row). So a change costs O(log window + changed rows), not a re-run of the
+ * query. Whole-table invalidations, and queries merging several scopes, re-run.
+ * Invariant: after each flush, every subscription's rows equal a re-run of its query; its
+ * callback fires only when they differ from what it last got.
+ */
+export class LiveQueries {
+  readonly #options: LiveQueriesOptions;
+  readonly #subscriptions = new Set<Subscription>();
+  /** Scope → table → changed keys, or `'all'` for a whole-table invalidation. */
+  #dirty = new Map<string, Map<string, Set<string> | 'all'>>();
+  #scheduled = false;
+  /** Row feeds (row-feed.ts) told of every change too: the pages' replicas mirror them. */
+  readonly #observers = new Set<LiveObserver>();
+
+  constructor(options: LiveQueriesOptions) {
+    this.#options = options;
+  }
+
+  /** Calls `callback` with the current rows now, then after each change of them (with the diff). */
+  subscribe(query: Query, callback: (rows: Row[], diff: LiveDiff) => void): () => void {
+    const plan = planQuery(this.#options.tables, query.table, query);
+    const rows = this.#options.run(query);
+    const subscription: Subscription = { query, plan, callback, rows };
+    this.#subscriptions.add(subscription);
+    callback(rows, { removed: [], added: rows });
+    return () => this.#subscriptions.delete(subscription);
+  }
+
+  /** Tells `observer` of every change reported from now on; returns the detach. */
+  observe(observer: LiveObserver): () => void {
+    this.#observers.add(observer);
+    return () => this.#observers.delete(observer);
+  }
+
+  /** Whole tables of `scope` changed in ways the writer cannot list: their subscriptions re-run. */
+  invalidate(scope: string, tables: Iterable<string>): void {
+    if (this.#observers.size > 0) {
+      const list = [...tables];
+      tables = list;
+      for (const observer of this.#observers) observer.invalidate(scope, list);
+    }
+    if (this.#subscriptions.size === 0) return;
+    const dirty = this.#scopeDirty(scope);
+    for (const table of tables) dirty.set(table, 'all');
+    this.#schedule();
+  }
+
+  /** These rows of `scope` were put or deleted. */
+  changed(scope: string, rows: Iterable<ChangedRow>): void {
+    if (this.#observers.size > 0) {
+      const list = [...rows];
+      rows = list;
+      for (const observer of this.#observers) observer.changed(scope, list);
+    }
+    if (this.#subscriptions.size === 0) return;
+    const dirty = this.#scopeDirty(scope);
+    for (const { table, key } of rows) {
+      const keys = dirty.get(table);
+      if (keys === 'all') continue;
+      if (keys) keys.add(key);
+      else dirty.set(table, new Set([key]));
+    }
+    this.#schedule();
+  }
+
+  #scopeDirty(scope: string): Map<string, Set<string> | 'all'> {
+    let dirty = this.#dirty.get(scope);
+    if (!dirty) {
+      dirty = new Map();
+      this.#dirty.set(scope, dirty);
+    }
+    return dirty;
+  }
+
+  #schedule(): void {
+    if (this.#dirty.size === 0 || this.#scheduled) return;
+    this.#scheduled = true;
+    queueMicrotask(() => this.#flush());
+  }
+
+  #flush(): void {
+    this.#scheduled = false;
+    const dirty = this.#dirty;
+    this.#dirty = new Map();
+    const all = this.#options.scopes();
+    for (const subscription of this.#subscriptions) {
+      const { query } = subscription;
+      const scopes = query.scope === undefined ? all : [query.scope];
+      const changes = scopes.map((scope) => dirty.get(scope)?.get(query.table));
+      if (changes.every((change) => change === undefined)) continue;
+      const single = scopes.length === 1 ? changes[0] : 'all';
+      const rows =
+        single === 'all' || single === undefined
+          ? this.#options.run(query)
+          : this.#patch(subscription, scopes[0] as string, single);
+      if (sameRows(rows, subscription.rows)) continue;
+      const diff = diffRows(subscription.rows, rows);
+      subscription.rows = rows;
+      try {
+        subscription.callback(rows, diff);
+      } catch (error) {
+        reportError(error);
+      }
+    }
+  }
+
+  /** The subscription's window with `keys` re-read from `scope`, without re-running the query. */
+  #patch({ query, plan, rows: before }: Subscription, scope: string, keys: ReadonlySet<string>): Row[] {
+    const reader = this.#options.readerOf(scope);
+    if (!reader) return [];
+    const sign = plan.direction === 'asc' ? 1 : -1;
+    const order = (a: Row, b: Row) => sign * compareByPlan(plan, a, b);
+    const rows = [...before];
+    // A full window may have rows beyond it in the index: it is exact only up to its last row.
+    const truncated = plan.limit !== undefined && rows.length >= plan.limit;
+    let removed = false;
+    const byKey = new Map<string, Row>();
+    for (const row of rows) byKey.set(row[plan.key] as string, row);
+    for (const key of keys) {
+      const old = byKey.get(key);
+      if (old === undefined) continue;
+      rows.splice(search(rows, old, order), 1);
+      removed = true;
+    }
+    for (const key of keys) {
+      const row = reader.get(query.table, key);
+      if (row === undefined || !planMatches(plan, row) || !pastCursor(plan, row)) continue;
+      const at = search(rows, row, order);
+      if (truncated && at === rows.length) continue; // past the known part: the refill finds it
+      rows.splice(at, 0, row);
+    }
+    if (plan.limit !== undefined && rows.length > plan.limit) rows.length = plan.limit;
+    if (truncated && removed && plan.limit !== undefined && rows.length < plan.limit) {
+      const last = rows.at(-1);
+      if (last === undefined) return this.#options.run(query);
+      const { table: _t, scope: _s, ...tableQuery } = query;
+      for (const row of reader.query(query.table, { ...tableQuery, after: last, limit: plan.limit - rows.length }))
+        rows.push(row);
+    }
+    return rows;
+  }
+}
+
+/** The first position whose row sorts at or after `row`. */
+function search(rows: ReadonlyArray<Row>, row: Row, order: (a: Row, b: Row) => number): number {
+  let lo = 0;
+  let hi = rows.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (order(rows[mid] as Row, row) < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function diffRows(before: ReadonlyArray<Row>, after: ReadonlyArray<Row>): LiveDiff {
+  const was = new Set(before);
+  const is = new Set(after);
+  return { removed: before.filter((row) => !is.has(row)), added: after.filter((row) => !was.has(row)) };
+}
