@@ -45,6 +45,11 @@ interface Subscription {
   readonly plan: QueryPlan;
   readonly callback: (rows: Row[], diff: LiveDiff) => void;
   rows: Row[];
+  /**
+   * `rows` by key, kept in step with them by each patch (`null`: rebuilt at the next patch), so
+   * a patch finds a changed row's old version without indexing the whole window again.
+   */
+  byKey: Map<string, Row> | null;
 }
 
 /**
@@ -75,7 +80,7 @@ export class LiveQueries {
   subscribe(query: Query, callback: (rows: Row[], diff: LiveDiff) => void): () => void {
     const plan = planQuery(this.#options.tables, query.table, query);
     const rows = this.#options.run(query);
-    const subscription: Subscription = { query, plan, callback, rows };
+    const subscription: Subscription = { query, plan, callback, rows, byKey: null };
     this.#subscriptions.add(subscription);
     callback(rows, { removed: [], added: rows });
     return () => this.#subscriptions.delete(subscription);
@@ -144,12 +149,24 @@ export class LiveQueries {
       const changes = scopes.map((scope) => dirty.get(scope)?.get(query.table));
       if (changes.every((change) => change === undefined)) continue;
       const single = scopes.length === 1 ? changes[0] : 'all';
-      const rows =
-        single === 'all' || single === undefined
-          ? this.#options.run(query)
-          : this.#patch(subscription, scopes[0] as string, single);
-      if (sameRows(rows, subscription.rows)) continue;
-      const diff = diffRows(subscription.rows, rows);
+      const patched =
+        single === 'all' || single === undefined ? null : this.#patch(subscription, scopes[0] as string, single);
+      let rows: Row[];
+      let diff: LiveDiff;
+      if (patched === null) {
+        rows = this.#options.run(query);
+        subscription.byKey = null;
+        if (sameRows(rows, subscription.rows)) continue;
+        diff = diffRows(subscription.rows, rows);
+      } else {
+        ({ rows, diff } = patched);
+        // Nothing left or entered: the same row objects in the same order.
+        if (diff.removed.length === 0 && diff.added.length === 0) continue;
+        if (sameRows(rows, subscription.rows)) {
+          subscription.byKey = null; // the patch moved it to rows this subscription does not keep
+          continue;
+        }
+      }
       subscription.rows = rows;
       try {
         subscription.callback(rows, diff);
@@ -159,41 +176,83 @@ export class LiveQueries {
     }
   }
 
-  /** The subscription's window with `keys` re-read from `scope`, without re-running the query. */
-  #patch({ query, plan, rows: before }: Subscription, scope: string, keys: ReadonlySet<string>): Row[] {
+  /**
+   * The subscription's window with `keys` re-read from `scope`, without re-running the query,
+   * and its diff (the rows that left, the rows that entered, each in the window's order);
+   * `null` when only a re-run can tell. Costs O(keys × log window) searches and one copy of
+   * the window: `byKey` follows the window, so nothing is rebuilt per change.
+   */
+  #patch(subscription: Subscription, scope: string, keys: ReadonlySet<string>): { rows: Row[]; diff: LiveDiff } | null {
+    const { query, plan, rows: before } = subscription;
     const reader = this.#options.readerOf(scope);
-    if (!reader) return [];
+    if (!reader) {
+      subscription.byKey = null;
+      return { rows: [], diff: { removed: before, added: [] } };
+    }
     const sign = plan.direction === 'asc' ? 1 : -1;
     const order = (a: Row, b: Row) => sign * compareByPlan(plan, a, b);
-    const rows = [...before];
+    let byKey = subscription.byKey;
+    if (byKey === null) {
+      byKey = new Map();
+      for (const row of before) byKey.set(row[plan.key] as string, row);
+      subscription.byKey = byKey;
+    }
+    const rows = before.slice();
     // A full window may have rows beyond it in the index: it is exact only up to its last row.
     const truncated = plan.limit !== undefined && rows.length >= plan.limit;
-    let removed = false;
-    const byKey = new Map<string, Row>();
-    for (const row of rows) byKey.set(row[plan.key] as string, row);
+    const removed: Row[] = [];
+    const added: Row[] = [];
     for (const key of keys) {
       const old = byKey.get(key);
       if (old === undefined) continue;
       rows.splice(search(rows, old, order), 1);
-      removed = true;
+      byKey.delete(key);
+      removed.push(old);
     }
+    const lostRows = removed.length > 0;
     for (const key of keys) {
       const row = reader.get(query.table, key);
       if (row === undefined || !planMatches(plan, row) || !pastCursor(plan, row)) continue;
       const at = search(rows, row, order);
       if (truncated && at === rows.length) continue; // past the known part: the refill finds it
       rows.splice(at, 0, row);
+      byKey.set(key, row);
+      added.push(row);
     }
-    if (plan.limit !== undefined && rows.length > plan.limit) rows.length = plan.limit;
-    if (truncated && removed && plan.limit !== undefined && rows.length < plan.limit) {
+    if (plan.limit !== undefined && rows.length > plan.limit) {
+      for (const row of rows.splice(plan.limit)) {
+        byKey.delete(row[plan.key] as string);
+        removed.push(row);
+      }
+    }
+    if (truncated && lostRows && plan.limit !== undefined && rows.length < plan.limit) {
       const last = rows.at(-1);
-      if (last === undefined) return this.#options.run(query);
+      if (last === undefined) {
+        subscription.byKey = null;
+        return null;
+      }
       const { table: _t, scope: _s, ...tableQuery } = query;
-      for (const row of reader.query(query.table, { ...tableQuery, after: last, limit: plan.limit - rows.length }))
+      for (const row of reader.query(query.table, { ...tableQuery, after: last, limit: plan.limit - rows.length })) {
         rows.push(row);
+        byKey.set(row[plan.key] as string, row);
+        added.push(row);
+      }
     }
-    return rows;
+    return { rows, diff: netDiff(removed, added, order) };
   }
+}
+
+/** `removed` and `added` without the rows in both (left and came back), each in window order. */
+function netDiff(removed: Row[], added: Row[], order: (a: Row, b: Row) => number): LiveDiff {
+  if (removed.length > 0 && added.length > 0) {
+    const gone = new Set(removed);
+    const back = new Set(added);
+    removed = removed.filter((row) => !back.has(row));
+    added = added.filter((row) => !gone.has(row));
+  }
+  if (removed.length > 1) removed.sort(order);
+  if (added.length > 1) added.sort(order);
+  return { removed, added };
 }
 
 /** The first position whose row sorts at or after `row`. */
