@@ -1,6 +1,14 @@
 import type { ProjectionTx, Row, TableDefs } from './define-app.ts';
 import { OrderedIndex } from './ordered-index.ts';
-import { declaredIndexes, indexName, planFind, planQuery, type QueryPlan, type TableQuery } from './query-model.ts';
+import {
+  compareByPlan,
+  declaredIndexes,
+  indexName,
+  planFind,
+  planQuery,
+  type QueryPlan,
+  type TableQuery,
+} from './query-model.ts';
 
 interface StoredTable {
   readonly rows: Map<string, Row>;
@@ -55,10 +63,11 @@ export class MemoryTables implements ProjectionTx {
     if (typeof key !== 'string') throw new TypeError(`a ${table} row needs a string ${this.#def(table).key}`);
     const stored = this.#table(table);
     const previous = stored.rows.get(key);
-    const frozen = Object.freeze({ ...row });
+    const frozen = frozenRow(row);
     stored.rows.set(key, frozen);
     for (const index of stored.indexes.values()) {
-      if (previous) index.remove(previous);
+      // Same place in the index (its fields unchanged): `insert` replaces the entry in place.
+      if (previous && compareByPlan(index, previous, frozen) !== 0) index.remove(previous);
       index.insert(frozen);
     }
   }
@@ -102,6 +111,15 @@ export class MemoryTables implements ProjectionTx {
     if (!def) throw new TypeError(`unknown table ${name}`);
     return def;
   }
+}
+
+/**
+ * `row` as stored: frozen, so no writer changes it behind the store's back. A plain row frozen
+ * already (another overlay's, being committed) is kept as it is, not copied again.
+ */
+export function frozenRow(row: Row): Row {
+  if (Object.isFrozen(row) && Object.getPrototypeOf(row) === Object.prototype) return row;
+  return Object.freeze({ ...row });
 }
 
 export function matches(row: Row, where: Readonly<Record<string, unknown>>, fields = Object.keys(where)): boolean {

@@ -1,5 +1,5 @@
 import type { ProjectionTx, Row, TableDefs, TableReader } from './define-app.ts';
-import { matches } from './memory-tables.ts';
+import { frozenRow, matches } from './memory-tables.ts';
 import { OrderedIndex } from './ordered-index.ts';
 import {
   compareByPlan,
@@ -90,23 +90,31 @@ export class OverlayTables implements ProjectionTx, ScanReader {
   put(table: string, row: Row): void {
     const key = row[this.#keyField(table)];
     if (typeof key !== 'string') throw new TypeError(`a ${table} row needs a string ${this.#keyField(table)}`);
-    const frozen = Object.freeze({ ...row });
-    this.#unindex(table, key);
-    this.#tableLayer(table).set(key, frozen);
-    for (const index of this.#tableIndexes(table).values()) index.insert(frozen);
+    const frozen = frozenRow(row);
+    const layer = this.#tableLayer(table);
+    const previous = layer.get(key);
+    layer.set(key, frozen);
+    // Indexed only once a scan read through this layer (`#merge`): a command's scratch overlay
+    // that writes after its reads never pays for them.
+    const indexes = this.#indexes.get(table);
+    if (!indexes) return;
+    for (const index of indexes.values()) {
+      // Same place in the index (its fields unchanged): `insert` replaces the entry in place.
+      if (previous && compareByPlan(index, previous, frozen) !== 0) index.remove(previous);
+      index.insert(frozen);
+    }
   }
 
   delete(table: string, key: string): void {
-    this.#unindex(table, key);
-    this.#tableLayer(table).set(key, null);
-  }
-
-  #unindex(table: string, key: string): void {
-    const previous = this.#layer.get(table)?.get(key);
+    const layer = this.#tableLayer(table);
+    const previous = layer.get(key);
+    layer.set(key, null);
     if (!previous) return;
-    for (const index of this.#tableIndexes(table).values()) index.remove(previous);
+    const indexes = this.#indexes.get(table);
+    if (indexes) for (const index of indexes.values()) index.remove(previous);
   }
 
+  /** The table's ordered indexes of the layer's live rows, built at the first scan that needs them. */
   #tableIndexes(table: string): Map<string, OrderedIndex> {
     let indexes = this.#indexes.get(table);
     if (!indexes) {
@@ -114,6 +122,8 @@ export class OverlayTables implements ProjectionTx, ScanReader {
       if (!def) throw new TypeError(`unknown table ${table}`);
       indexes = new Map([[indexName([]), new OrderedIndex([], def.key)]]);
       for (const fields of declaredIndexes(def)) indexes.set(indexName(fields), new OrderedIndex(fields, def.key));
+      const layer = this.#layer.get(table);
+      if (layer) for (const row of layer.values()) if (row) for (const index of indexes.values()) index.insert(row);
       this.#indexes.set(table, indexes);
     }
     return indexes;
