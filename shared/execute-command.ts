@@ -93,9 +93,9 @@ export function executeCommand(
       if (!schema) throw new InvalidEvent(`${record.name} emitted the unknown event type ${type}`);
       const checked = validateSchema(schema, data);
       if (!checked.ok) throw new InvalidEvent(`${record.name} emitted an invalid ${type}: ${checked.message}`);
-      const event = { type, data: checked.value };
-      events.push(event);
-      applyEvent(app, writes, { ...event, scope, at: record.at, commandId: record.id });
+      events.push({ type, data: checked.value });
+      // Built whole, not spread from the one above: this runs once per event of every command.
+      applyEvent(app, writes, { type, data: checked.value, scope, at: record.at, commandId: record.id });
     },
     reject(code, message) {
       throw new Rejection(String(code), String(message));

@@ -91,6 +91,8 @@ const MAX_ARGS_BYTES = 1024 * 1024 - 8192;
  */
 export function argsAsJson(args: unknown): { ok: true; value: unknown } | { ok: false; code: string; message: string } {
   try {
+    const plain = plainJsonCopy(args);
+    if (plain !== undefined) return plain;
     const text = JSON.stringify(args);
     if (text === undefined) return { ok: true, value: undefined };
     if (text.length * 3 > MAX_ARGS_BYTES && new TextEncoder().encode(text).length > MAX_ARGS_BYTES) {
@@ -99,5 +101,69 @@ export function argsAsJson(args: unknown): { ok: true; value: unknown } | { ok: 
     return { ok: true, value: JSON.parse(text) };
   } catch (error) {
     return { ok: false, code: 'bad_request', message: `the args are not JSON: ${String(error)}` };
+  }
+}
+
+/** Nesting beyond this takes the `JSON.stringify` path (which also reports a cycle). */
+const MAX_PLAIN_DEPTH = 64;
+/** Returned by `copyPlain` for a value the JSON round trip would change (or cannot tell). */
+const NOT_PLAIN = Symbol('not plain');
+
+/**
+ * `{ ok: true, value }` with a copy of `args` equal to `JSON.parse(JSON.stringify(args))`,
+ * when `args` is plain JSON already (plain objects and arrays, strings, finite numbers,
+ * booleans, null) and surely within the size limit; `undefined` when anything would change in
+ * the round trip (a `Date`, an `undefined` field, `NaN`, a hole, a `__proto__` key) or the
+ * size is close: the caller takes the exact path then. One walk, no text built and parsed:
+ * `execute`'s own cost (issue 16). Also tells the caller the args are plain data.
+ */
+export function plainJsonCopy(args: unknown): { ok: true; value: unknown } | undefined {
+  const budget = { chars: 0 };
+  const value = copyPlain(args, 0, budget);
+  if (value === NOT_PLAIN || budget.chars * 3 > MAX_ARGS_BYTES) return undefined;
+  return { ok: true, value };
+}
+
+function copyPlain(value: unknown, depth: number, budget: { chars: number }): unknown {
+  switch (typeof value) {
+    case 'string':
+      budget.chars += 2 + 6 * value.length; // at most: every character escaped as \uXXXX
+      return value;
+    case 'number':
+      if (!Number.isFinite(value) || Object.is(value, -0)) return NOT_PLAIN;
+      budget.chars += 25;
+      return value;
+    case 'boolean':
+      budget.chars += 5;
+      return value;
+    case 'object': {
+      budget.chars += 4;
+      if (value === null) return null;
+      if (depth >= MAX_PLAIN_DEPTH || 'toJSON' in value) return NOT_PLAIN;
+      if (Array.isArray(value)) {
+        if (Object.getPrototypeOf(value) !== Array.prototype) return NOT_PLAIN;
+        const out: unknown[] = new Array(value.length);
+        for (let i = 0; i < value.length; i++) {
+          if (!(i in value)) return NOT_PLAIN;
+          const item = copyPlain(value[i], depth + 1, budget);
+          if (item === NOT_PLAIN) return NOT_PLAIN;
+          out[i] = item;
+        }
+        return out;
+      }
+      const proto = Object.getPrototypeOf(value);
+      if (proto !== Object.prototype && proto !== null) return NOT_PLAIN;
+      const out: Record<string, unknown> = {};
+      for (const key of Object.keys(value)) {
+        if (key === '__proto__') return NOT_PLAIN;
+        const item = copyPlain((value as Record<string, unknown>)[key], depth + 1, budget);
+        if (item === NOT_PLAIN) return NOT_PLAIN;
+        budget.chars += 4 + 6 * key.length;
+        out[key] = item;
+      }
+      return out;
+    }
+    default:
+      return NOT_PLAIN; // undefined, a function, a symbol, a bigint
   }
 }

@@ -7,5 +7,13 @@ export { type BackoffOptions, backoffDelay, type Clock, DEFAULT_BACKOFF, systemC
 export { ClosedError } from './closed-error.ts';
 export type { CommandState, CommandUpdate } from './command-update.ts';
 export { deferred } from './deferred.ts';
-export { argsAsJson, CommandError, type Execution, laterStages, type Submitted, toExecution } from './execution.ts';
+export {
+  argsAsJson,
+  CommandError,
+  type Execution,
+  laterStages,
+  plainJsonCopy,
+  type Submitted,
+  toExecution,
+} from './execution.ts';
 export { reportError } from './report-error.ts';

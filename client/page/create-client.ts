@@ -3,8 +3,10 @@ import {
   type AnyApp,
   type CommandArgs,
   type CommandName,
+  type ResolvedCommand,
   type Row,
   type RowOf,
+  resolveCommand,
   type TableName,
   validateSchema,
 } from '../../shared/index.ts';
@@ -17,6 +19,7 @@ import {
   deferred,
   type Execution,
   laterStages,
+  plainJsonCopy,
   reportError,
   toExecution,
 } from '../base/index.ts';
@@ -25,7 +28,7 @@ import type { RejectedRecord } from '../storage/index.ts';
 import { clientInput, InvalidInputError } from './client-input.ts';
 import type { CommandTrace } from './command-trace.ts';
 import { type Port, type PortOptions, workerPort } from './engine-port.ts';
-import { PageReplica } from './page-replica.ts';
+import { PageReplica, type PendingRun } from './page-replica.ts';
 
 export interface ClientOptions {
   /** The weft server's base URL, e.g. `https://sync.example.com`. */
@@ -212,9 +215,14 @@ function openClient<A extends AnyApp>(app: A, port: Port): { client: WeftClient<
   const client: WeftClient<AnyApp> = {
     execute(name, args) {
       const id = crypto.randomUUID();
+      // Plain JSON args (the usual case) are validated once, by the run's own resolve, on a
+      // copy equal to them: they pass the client's check exactly when they pass that one.
+      const fast = closed ? null : resolvePlain(app, replica, name, args);
       const checked = closed
         ? ({ ok: false, code: 'closed', message: 'the client is closed' } as const)
-        : input.command(name, args);
+        : fast
+          ? ({ ok: true, value: { name: name as string, args } } as const)
+          : input.command(name, args);
       if (!checked.ok) return toExecution(() => ({ ...checked, id }));
       startFeed();
       const traced = traceListeners.size > 0;
@@ -232,8 +240,10 @@ function openClient<A extends AnyApp>(app: A, port: Port): { client: WeftClient<
       const applied = deferred();
       const at = Date.now();
       // Run on the replica when it holds the command's scope: decided here, now.
-      let local: { ok: true } | { ok: false; code: string; message: string } | null = null;
-      if (replica?.ready) {
+      let local: { ok: true; pending: PendingRun } | { ok: false; code: string; message: string } | null = null;
+      if (fast && replica) {
+        local = replica.run({ id, name: checked.value.name, args: fast.json, at }, fast.resolved);
+      } else if (replica?.ready) {
         const json = argsAsJson(checked.value.args);
         local = json.ok
           ? replica.run({ id, name: checked.value.name, args: json.value, at })
@@ -268,12 +278,12 @@ function openClient<A extends AnyApp>(app: A, port: Port): { client: WeftClient<
       engine.submit(id, checked.value.name, checked.value.args, listener, { at, soon: local !== null }).then(
         (accepted) => {
           // The leader's rows of it arrived first: it leaves the replica's overlay.
-          if (local) replica?.settle(id, accepted.ok);
+          if (local?.ok) replica?.settle(local.pending, accepted.ok);
           if (accepted.ok) applied.resolve();
           else listener({ id, stage: 'rejected', code: accepted.code, message: accepted.message });
         },
         (error: unknown) => {
-          if (local) replica?.settle(id, false);
+          if (local?.ok) replica?.settle(local.pending, false);
           if (closed) return; // the port ended it as closed
           listener({
             id,
@@ -401,6 +411,24 @@ function subscribeUntilLoaded(
     if (onReplica) stopReplica?.();
     else stopLeader();
   };
+}
+
+/**
+ * The command resolved (args valid, scope computed) on a JSON copy of plain-JSON args, when the
+ * page's replica will run it; `null` when the usual path must decide (not plain JSON, invalid,
+ * or no replica ready), so every refusal keeps its one wording.
+ */
+function resolvePlain(
+  app: AnyApp,
+  replica: PageReplica | null,
+  name: unknown,
+  args: unknown,
+): { json: unknown; resolved: ResolvedCommand } | null {
+  if (!replica?.ready || typeof name !== 'string' || !Object.hasOwn(app.commands, name)) return null;
+  const copy = plainJsonCopy(args);
+  if (copy === undefined) return null;
+  const resolved = resolveCommand(app, name, copy.value);
+  return resolved.ok ? { json: copy.value, resolved } : null;
 }
 
 /** The scope a command targets, as its definition computes it; `null` when that throws. */

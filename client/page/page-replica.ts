@@ -4,6 +4,7 @@ import {
   executeCommand,
   MemoryTables,
   OverlayTables,
+  type ResolvedCommand,
   type Row,
   type ScanReader,
   type TableReader,
@@ -34,7 +35,6 @@ export class PageReplica {
   readonly #app: AnyApp;
   readonly #scopes: ReadonlyArray<string>;
   readonly #states = new Map<string, ScopeReplica>();
-  readonly #byId = new Map<string, PendingRun>();
   readonly live: LiveQueries;
   #loaded: () => void = () => undefined;
   /** Resolves once the leader's first rows of every scope of the page arrived. */
@@ -78,22 +78,29 @@ export class PageReplica {
    * not hold that scope, or the handler refused on the replica's rows, which may lag the
    * leader's); otherwise the run's outcome, and on success its effect is visible.
    */
-  run(record: CommandRecord): { ok: true } | { ok: false; code: string; message: string } | null {
+  run(
+    record: CommandRecord,
+    resolved?: ResolvedCommand,
+  ): { ok: true; pending: PendingRun } | { ok: false; code: string; message: string } | null {
     let state: ScopeReplica | undefined;
-    const run = runOn(this.#app, record, (scope) => {
-      state = this.#states.get(scope);
-      return state?.view;
-    });
+    const run = runOn(
+      this.#app,
+      record,
+      (scope) => {
+        state = this.#states.get(scope);
+        return state?.view;
+      },
+      resolved,
+    );
     // Refused whatever the rows (unknown command, bad args): refused here as the engine would.
     // Refused by the handler on these rows: the leader decides, as the replica may lag it.
     if (!run.ok) return run.scope === null ? run : null;
     if (!state) return null; // a scope the replica does not hold: the leader runs it alone
-    const pending: PendingRun = { record, scope: run.scope, writes: new Map() };
+    const pending: PendingRun = { record, scope: run.scope, writes: new Map(), settled: false };
     for (const { table, key } of run.rows) pending.writes.set(cellOf(table, key), state.view.get(table, key));
     state.track(pending);
-    this.#byId.set(record.id, pending);
     this.live.changed(run.scope, run.rows);
-    return { ok: true };
+    return { ok: true, pending };
   }
 
   /** Takes one batch of the leader's row feed into the mirror. */
@@ -148,10 +155,9 @@ export class PageReplica {
    * The leader answered this page's command: ran it (`ok`) or refused it. Its effect is now in
    * the mirror (or nowhere); it leaves the overlay.
    */
-  settle(id: string, ok: boolean): void {
-    const run = this.#byId.get(id);
-    if (!run) return;
-    this.#byId.delete(id);
+  settle(run: PendingRun, ok: boolean): void {
+    if (run.settled) return;
+    run.settled = true;
     const state = this.#states.get(run.scope);
     if (!state) return;
     const at = state.pending.indexOf(run);
@@ -235,14 +241,20 @@ function runOn(
   app: AnyApp,
   record: CommandRecord,
   viewOf: (scope: string) => OverlayTables | undefined,
+  resolved?: ResolvedCommand,
 ):
   | { ok: true; scope: string; rows: Array<{ table: string; key: string }> }
   | { ok: false; scope: string | null; code: string; message: string } {
   let target: OverlayTables | undefined;
-  const result = executeCommand(app, record, (scope) => {
-    target = viewOf(scope);
-    return target ?? EMPTY;
-  });
+  const result = executeCommand(
+    app,
+    record,
+    (scope) => {
+      target = viewOf(scope);
+      return target ?? EMPTY;
+    },
+    resolved,
+  );
   if (!result.ok) return result;
   if (!target) return { ok: false, scope: result.scope, code: 'scope_not_synced', message: 'not on this page' };
   const rows: Array<{ table: string; key: string }> = [];
@@ -253,11 +265,14 @@ function runOn(
 
 const EMPTY: ScanReader = { get: () => undefined, find: () => [], query: () => [], scan: () => [] };
 
-interface PendingRun {
+/** A command the page ran and the leader has not answered yet: `run` returns it, `settle` takes it. */
+export interface PendingRun {
   readonly record: CommandRecord;
   readonly scope: string;
   /** Each cell (table and key) the page's last run wrote, with what it wrote (`undefined`: deleted). */
   writes: Map<string, Row | undefined>;
+  /** `settle` took it already (an answer comes once; a second is ignored). */
+  settled: boolean;
 }
 
 /** One scope of the replica: the mirror, the overlay over it, and the page's pending commands there. */
