@@ -19,6 +19,15 @@ afterEach(async () => {
 const submit = { kind: 'submit', callId: 1, id: 'c1', name: 'add', args: { listId: 'a' } };
 const update = { kind: 'update', update: { id: 'c1', stage: 'durable' } };
 
+/** A feed batch of one row change, with `change` overriding its fields. */
+function feedBatch(change: Record<string, unknown> = {}) {
+  return {
+    reset: false,
+    tables: [{ scope: 'list:a', table: 'items', rows: [{ itemId: 'i0', text: 'kept' }] }],
+    rows: [{ scope: 'list:a', table: 'items', key: 'i1', row: { itemId: 'i1', text: 'new' }, ...change }],
+  };
+}
+
 /** Malformed items: each must fail in a message of either carrier, alone or beside a good one. */
 const badRequests: unknown[] = [
   { kind: 'submit' },
@@ -38,6 +47,16 @@ const badEvents: unknown[] = [
   { kind: 'reply', callId: 'one', ok: true },
   { kind: 'rows', subId: 1, rows: 'no' },
   { kind: 'feed', subId: 1, batch: { reset: 'yes', tables: [], rows: [] } },
+  // Rows are checked in place (not copied by a schema), and still refused when malformed.
+  { kind: 'rows', subId: 1, rows: [null] },
+  { kind: 'rows', subId: 1, rows: [['itemId', 'i1']] },
+  { kind: 'feed', subId: 1, batch: { ...feedBatch(), tables: [{ scope: 'list:a', table: 'items', rows: [5] }] } },
+  { kind: 'feed', subId: 1, batch: feedBatch({ row: 'text' }) },
+  { kind: 'feed', subId: 1, batch: feedBatch({ row: JSON.parse('{"__proto__": {"polluted": true}}') }) },
+  { kind: 'feed', subId: 1, batch: feedBatch({ key: undefined }) },
+  { kind: 'feed', subId: 1, batch: feedBatch({ scope: '' }) },
+  { kind: 'feed', subId: 1, batch: feedBatch({ table: 7 }) },
+  { kind: 'feed', subId: 1, batch: { ...feedBatch(), rows: [null] } },
   { kind: 'status', status: { online: 'yes' } },
   { kind: 'rejected', rejection: { id: 'c1' } },
   42,
@@ -47,6 +66,12 @@ describe('the engine protocol: malformed messages are refused on every carrier',
   it('accepts well-formed items, alone and inside each carrier envelope', () => {
     expect(parseRequests([submit]).ok).toBe(true);
     expect(parseEvents([update]).ok).toBe(true);
+    const feed = { kind: 'feed', subId: 1, batch: feedBatch() };
+    const deleted = { kind: 'feed', subId: 1, batch: feedBatch({ row: null }) };
+    expect(parseEvents([feed, deleted, { kind: 'rows', subId: 2, rows: [{ itemId: 'i1' }] }]).ok).toBe(true);
+    // Checked in place: the rows arrive as they were sent, not rebuilt.
+    const parsed = parseEvents([feed]);
+    expect(parsed.ok && (parsed.value[0] as typeof feed).batch.rows[0]?.row).toBe(feed.batch.rows[0]?.row);
     expect(parseToWorker({ kind: 'engine', items: [submit] }).ok).toBe(true);
     expect(parseFromWorker({ kind: 'engine', items: [update] }).ok).toBe(true);
     expect(parseTabMessage({ kind: 'toLeader', from: 't1', to: 'l1/0', items: [submit] }).ok).toBe(true);

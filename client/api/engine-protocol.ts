@@ -80,8 +80,22 @@ export const Id = v.pipe(v.string(), v.minLength(1), v.maxLength(200));
 export const Counter = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(Number.MAX_SAFE_INTEGER));
 const Text = v.pipe(v.string(), v.maxLength(100_000));
 export const Scopes = v.pipe(v.array(v.pipe(v.string(), v.minLength(1), v.maxLength(1000))), v.maxLength(MAX_SCOPES));
-const RowSchema = v.record(v.string(), v.unknown());
-const Rows = v.array(RowSchema);
+/**
+ * A row as it crosses a carrier: a plain object (all a structured clone yields for one), checked
+ * in place, not copied key by key as a `v.record` would: a feed batch carries a row per changed
+ * key, and this check is most of what the receiving page does per row. An own `__proto__` key
+ * is refused (a later `Object.assign` of the row would take it as a prototype).
+ */
+function isRow(value: unknown): value is Row {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const proto = Object.getPrototypeOf(value);
+  return (proto === Object.prototype || proto === null) && !Object.hasOwn(value, '__proto__');
+}
+const RowSchema = v.custom<Row>(isRow, 'a row must be a plain object');
+const Rows = v.custom<Row[]>(
+  (value) => Array.isArray(value) && value.every(isRow),
+  'rows must be an array of plain objects',
+);
 const Field = v.pipe(v.string(), v.minLength(1));
 
 const Bound = v.optional(v.unknown());
@@ -130,9 +144,27 @@ const ScopeName = v.pipe(v.string(), v.minLength(1), v.maxLength(1000));
 const FeedBatchSchema = v.object({
   reset: v.boolean(),
   tables: v.array(v.object({ scope: ScopeName, table: Field, rows: Rows })),
-  rows: v.array(v.object({ scope: ScopeName, table: Field, key: v.string(), row: v.nullable(RowSchema) })),
+  rows: v.custom<FeedBatch['rows']>(
+    (value) => Array.isArray(value) && value.every(isRowChange),
+    'feed rows must be changes: { scope, table, key, row (a plain object or null) }',
+  ),
   included: v.optional(v.array(Id)),
 });
+
+/** One entry of a feed batch's `rows`, checked in place like a row (one per changed key). */
+function isRowChange(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  const { scope, table, key, row } = value as Record<string, unknown>;
+  return (
+    typeof scope === 'string' &&
+    scope.length >= 1 &&
+    scope.length <= 1000 &&
+    typeof table === 'string' &&
+    table.length >= 1 &&
+    typeof key === 'string' &&
+    (row === null || isRow(row))
+  );
+}
 
 const CallSchema = v.variant('method', [
   v.object({ method: v.literal('query'), query: QuerySchema }),
