@@ -136,7 +136,9 @@ async function floor(): Promise<number> {
 }
 
 const only = process.env.ONLY;
-if (only === 'follower') for (let r = 0; r < 5; r++) console.log(`follower ${(await follower(1)).toFixed(1)} µs/event`);
+if (only === 'follower')
+  for (let r = 0; r < 5; r++)
+    console.log(`follower ${(await follower(Number(process.env.PER_BATCH ?? 1))).toFixed(1)} µs/event`);
 if (only === 'burst') for (let r = 0; r < 5; r++) console.log(`burst ${(await burst()).toFixed(1)} µs/command`);
 if (only === 'sequential') for (let r = 0; r < 3; r++) console.log(`sequential ${(await sequential()).toFixed(1)} µs`);
 for (let r = 0; r < (only ? 0 : 3); r++) {
