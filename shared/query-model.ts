@@ -191,13 +191,15 @@ export function compareByPlan(plan: Pick<QueryPlan, 'fields' | 'key'>, a: Row, b
 
 /** Whether `row` is one `plan` reads, ignoring `limit` and `after`: its `where` prefix and `range` hold. */
 export function planMatches(plan: QueryPlan, row: Row): boolean {
-  const all = [...plan.fields, plan.key];
-  for (let i = 0; i < plan.prefix.length; i++) {
-    if (compareValues(row[all[i] as string], plan.prefix[i]) !== 0) return false;
+  // Per changed row of every live query: the i-th field of the index, then its key, unallocated.
+  const { fields, key, prefix } = plan;
+  const at = (i: number) => (i < fields.length ? (fields[i] as string) : key);
+  for (let i = 0; i < prefix.length; i++) {
+    if (compareValues(row[at(i)], prefix[i]) !== 0) return false;
   }
   const range = plan.range;
   if (range === undefined) return true;
-  const value = row[all[plan.prefix.length] as string];
+  const value = row[at(prefix.length)];
   if (range.gt !== undefined && compareValues(value, range.gt) <= 0) return false;
   if (range.gte !== undefined && compareValues(value, range.gte) < 0) return false;
   if (range.lt !== undefined && compareValues(value, range.lt) >= 0) return false;

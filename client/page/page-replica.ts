@@ -136,8 +136,10 @@ export class PageReplica {
       if (row === null) state.mirror.delete(table, key);
       else state.mirror.put(table, row);
       // A row the overlay shadows with a write no pending command stands behind is stale there.
-      const cell = cellOf(table, key);
-      if (state.pending.length > 0 && state.shadowed.has(cell) && !state.writers.has(cell)) state.stale = true;
+      if (state.pending.length > 0 && !state.stale) {
+        const cell = cellOf(table, key);
+        if (state.shadowed.has(cell) && !state.writers.has(cell)) state.stale = true;
+      }
       let list = changed.get(scope);
       if (!list) {
         list = [];
