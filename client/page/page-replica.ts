@@ -259,9 +259,13 @@ function runOn(
   );
   if (!result.ok) return result;
   if (!target) return { ok: false, scope: result.scope, code: 'scope_not_synced', message: 'not on this page' };
+  // `commitTo`, and the list of what it wrote, in one pass over the run's changes.
   const rows: Array<{ table: string; key: string }> = [];
-  for (const { table, key } of result.writes.changes()) rows.push({ table, key });
-  result.writes.commitTo(target);
+  for (const { table, key, row } of result.writes.changes()) {
+    rows.push({ table, key });
+    if (row) target.put(table, row);
+    else target.delete(table, key);
+  }
   return { ok: true, scope: result.scope, rows };
 }
 
