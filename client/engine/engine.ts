@@ -92,21 +92,10 @@ export class Engine<A extends AnyApp = AnyApp> {
     // After an app upgrade: kept commands in the current form, rows rebuilt by the current projections.
     const outbox = loaded.outbox.map((record) => upcastRecord(app, record));
     const scopes = [...options.scopes, ...outbox.map((command) => command.scope)];
-    let stored = await rebuildOutdatedScopes(app, storage, { ...loaded, outbox }, scopes);
-    // Lazy: the scopes with pending commands are loaded now (the rebase at open runs them over
-    // their rows); every other scope waits in storage, whatever a rebuild just wrote there.
-    let inMemory: Set<string> | undefined;
-    if (lazy) {
-      inMemory = new Set(outbox.map((command) => command.scope));
-      const read = new Set(loaded.outbox.map((record) => record.scope));
-      const rows = stored.rows.filter((row) => inMemory?.has(row.scope));
-      for (const scope of inMemory) {
-        if (read.has(scope)) continue; // an upcast moved a command to a scope `load` did not read
-        for (const table of Object.keys(app.tables))
-          for (const row of await storage.readRows(table, scope)) rows.push({ table, scope, key: '', row });
-      }
-      stored = { ...stored, rows };
-    }
+    const stored = await rebuildOutdatedScopes(app, storage, { ...loaded, outbox }, scopes);
+    // Lazy: no scope's rows are read now, not even those with pending commands (each is
+    // rebased when it loads, and read meanwhile over its stored rows: lazy-scopes.ts).
+    const inMemory = lazy ? new Set<string>() : undefined;
     const persisted = await storage.persist().catch(() => false);
     const lost = (await options.storageLost?.(stored.clientId).catch(() => false)) ?? false;
     return new Engine(options, stored, persisted, lost, inMemory);
@@ -148,8 +137,12 @@ export class Engine<A extends AnyApp = AnyApp> {
     });
     const lifecycle = new CommandLifecycle(stored.settled);
     this.#core = { app, clientId: stored.clientId, scopes, outbox, writer, lifecycle, live, status, clock };
-    this.#lazy = new LazyScopes(app, options.storage, scopes, live, () => this.#closed);
-    const reconciler = new Reconciler(engineHost(this.#core));
+    const reconciler = new Reconciler({ ...engineHost(this.#core), load: (scope) => this.#loadForPush(scope) });
+    this.#lazy = new LazyScopes(app, options.storage, scopes, live, {
+      closed: () => this.#closed,
+      pending: (scope) => outbox.inScope(scope),
+      rebase: (scope) => reconciler.rebase(scope),
+    });
     reconciler.rebaseAll(); // what the last session left pending, onto what it confirmed
     this.#refuse = undurableRefuser(this.#core, () => reconciler.rebaseAll());
     this.#sync = new SyncLoop(options.transport, reconciler, {
@@ -201,6 +194,16 @@ export class Engine<A extends AnyApp = AnyApp> {
     const scope = this.#lazy.scopeOfCommand(name, args);
     if (scope === null) run();
     else this.#lazy.whenLoaded(scope, run, failed);
+  }
+
+  /** A pending command waits for its scope's rows to be pushed (reconciler.ts): load them, then push. */
+  #loadForPush(scope: string): void {
+    this.#lazy.load([scope]).then(
+      () => this.#sync.pushSoon(),
+      (error: unknown) => {
+        if (!this.#closed) reportError(error);
+      },
+    );
   }
 
   /** Loads these scopes' rows into memory (lazy-scopes.ts); at once for scopes loaded already. */

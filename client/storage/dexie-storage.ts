@@ -138,7 +138,7 @@ class DexieStorage implements ClientStorage {
         await this.#reindexIfChanged();
         const cursors: Record<string, number> = {};
         for (const { scope, seq } of await db.cursors.bulkGet(wanted).then(compact)) cursors[scope] = seq;
-        const withRows = lazy ? [...new Set(outbox.map((command) => command.scope))] : wanted;
+        const withRows = lazy ? [] : wanted;
         const rows = withRows.length > 0 ? await db.rows.where('scope').anyOf(withRows).toArray() : [];
         const scopeMeta: Record<string, ScopeMeta> = {};
         const metas = await db.meta.bulkGet(wanted.map(scopeMetaKey));

@@ -63,7 +63,7 @@ class MemoryStorage implements ClientStorage {
       if (cursor !== undefined) cursors[scope] = cursor;
       const meta = this.#scopeMeta.get(scope);
       if (meta) scopeMeta[scope] = meta;
-      if (lazy && !written.has(scope)) continue;
+      if (lazy) continue;
       for (const [table, byScope] of this.#rows) {
         for (const [key, row] of byScope.get(scope) ?? []) rows.push({ table, scope, key, row });
       }
