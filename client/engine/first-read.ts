@@ -10,8 +10,8 @@ const MAX_ROUNDS = 64;
 /**
  * A query of one not-loaded scope that has pending commands, answered without loading it
  * (issue 16, flat first paint): the scope's pending commands are re-run, in seq order, over a
- * `StorageBase` (the stored rows, read on demand), again after each round of misses until a
- * run reads only what was fetched; then the query runs over that overlay the same way.
+ * `StorageBase` (the stored rows, read on demand), and the query over their overlay, again
+ * after each round of misses until a round reads only what was fetched.
  *
  * Why it equals the loaded answer: a rebase at load re-runs the same commands over the stored
  * rows; commands are deterministic (ctx.now and ctx.id come from the record), and the last
@@ -29,20 +29,15 @@ export async function readOverPending(
   const base = new StorageBase(app.tables);
   for (let round = 0; round < MAX_ROUNDS; round++) {
     const { overlay } = rebuildOverlay(app, base, commands);
-    if (base.missed) {
-      await base.fetch(storage, scope);
-      continue;
-    }
+    // The query runs in the same round, so its rows are fetched with the commands' (one wait).
     // An overlay that shadows rows of the table reads its base past the query's limit: the
     // rows it shadows at most, plus the limit, are enough at first.
     let shadowed = 0;
     for (const change of overlay.changes()) if (change.table === table) shadowed++;
     base.hint = tableQuery.limit === undefined ? undefined : Math.max(1, tableQuery.limit + shadowed);
-    for (; round < MAX_ROUNDS; round++) {
-      const rows = overlay.query(table, tableQuery);
-      if (!base.missed) return rows;
-      await base.fetch(storage, scope);
-    }
+    const rows = overlay.query(table, tableQuery);
+    if (!base.missed) return rows;
+    await base.fetch(storage, scope);
   }
   return null;
 }

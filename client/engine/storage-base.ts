@@ -77,28 +77,33 @@ export class StorageBase implements ScanReader {
       this.#misses.set(id, { kind: 'scan', id, plan, want });
   }
 
-  /** Reads every miss from `scope`'s stored rows (in parallel); the next run sees them. */
+  /** Reads every miss from `scope`'s stored rows (one read per table for the keys, in parallel); the next run sees them. */
   async fetch(storage: ClientStorage, scope: string): Promise<void> {
     const misses = [...this.#misses.values()];
     this.#misses.clear();
-    await Promise.all(
-      misses.map(async (miss) => {
-        if (miss.kind === 'get') {
-          const keyField = this.#defs[miss.table]?.key as string;
-          const [row] = await storage.queryRows(miss.table, scope, { index: [], where: { [keyField]: miss.key } });
-          this.#remember(miss.table, miss.key, row ?? null);
-          return;
-        }
-        const { plan, want } = miss;
+    const keys = new Map<string, string[]>();
+    const scans: Array<Extract<Miss, { kind: 'scan' }>> = [];
+    for (const miss of misses) {
+      if (miss.kind === 'scan') scans.push(miss);
+      else keys.set(miss.table, [...(keys.get(miss.table) ?? []), miss.key]);
+    }
+    await Promise.all([
+      ...[...keys].map(async ([table, wanted]) => {
+        const rows = await storage.getRows(table, scope, wanted);
+        wanted.forEach((key, i) => {
+          this.#remember(table, key, rows[i] ?? null);
+        });
+      }),
+      ...scans.map(async ({ id, plan, want }) => {
         const rows = (await storage.queryRows(plan.table, scope, tableQueryOf({ ...plan, limit: want }))).map((row) =>
           Object.freeze(row),
         );
         for (const row of rows) this.#remember(plan.table, row[plan.key] as string, row);
-        const known = this.#scans.get(miss.id);
+        const known = this.#scans.get(id);
         if (known && known.rows.length > rows.length) return; // a larger read came first
-        this.#scans.set(miss.id, { rows, complete: want === undefined || rows.length < want });
+        this.#scans.set(id, { rows, complete: want === undefined || rows.length < want });
       }),
-    );
+    ]);
   }
 
   #remember(table: string, key: string, row: Row | null): void {

@@ -31,6 +31,8 @@ export interface ClientStorage {
    * `QueryError` when no declared index serves it.
    */
   queryRows(table: string, scope: string, query?: TableQuery): Promise<Row[]>;
+  /** The confirmed rows of one table in one scope with these keys, in their order (undefined: none stored). One read. */
+  getRows(table: string, scope: string, keys: ReadonlyArray<string>): Promise<Array<Row | undefined>>;
   /**
    * Every stored confirmed event of one scope, in seq order: what a projection rebuild replays.
    * It may start after seq 1 when the scope was bootstrapped from a snapshot.

@@ -171,6 +171,11 @@ class DexieStorage implements ClientStorage {
     return this.#scan(planQuery(this.#tables, table, query), scope);
   }
 
+  async getRows(table: string, scope: string, keys: ReadonlyArray<string>): Promise<Array<Row | undefined>> {
+    const found = await this.#reconnecting(() => this.#db.rows.bulkGet(keys.map((key) => [table, scope, key])));
+    return found.map((stored) => stored?.row);
+  }
+
   /** One key range of the `ix` index, in the plan's direction, up to its limit. */
   async #scan(plan: QueryPlan, scope: string): Promise<Row[]> {
     const range = planRange(plan, scope, cmp);

@@ -93,6 +93,11 @@ class MemoryStorage implements ClientStorage {
     return structuredClone(runPlanOn(plan, this.#rows.get(table)?.get(scope)?.values() ?? []));
   }
 
+  async getRows(table: string, scope: string, keys: ReadonlyArray<string>): Promise<Array<Row | undefined>> {
+    const rows = this.#rows.get(table)?.get(scope);
+    return structuredClone(keys.map((key) => rows?.get(key)));
+  }
+
   async readEvents(scope: string): Promise<WireEvent[]> {
     await this.#tail;
     const events = [...this.#events.values()].filter((event) => event.scope === scope);

@@ -125,6 +125,10 @@ const page: FirstPaintPage = {
         indexReads++;
         return storage.queryRows(table, scope, query);
       },
+      getRows: (table, scope, keys) => {
+        indexReads++;
+        return storage.getRows(table, scope, keys);
+      },
       readEvents: (scope) => storage.readEvents(scope),
       commit: (change) => storage.commit(change),
       persist: () => storage.persist(),
