@@ -53,9 +53,9 @@ export interface EngineOptions<A extends AnyApp> {
   /** Asked once loaded: did this client's earlier database vanish (`clientId` is new)? See `openClientStorage`. */
   readonly storageLost?: (clientId: string) => Promise<boolean>;
   /**
-   * Open with the rows of only the scopes that have pending commands (lazy-scopes.ts): the
-   * others load when a command, a live query, a row feed or the sync loop first needs them, and
-   * `read` serves them from storage meanwhile. The tab engine opens lazy; `query` (synchronous)
+   * Open with no scope's rows (lazy-scopes.ts): a scope loads (and its pending commands are
+   * rebased) when a command, a live query, a row feed or the sync loop first needs it, and
+   * `read` serves it from storage meanwhile, with its pending commands' overlay (first-read.ts). The tab engine opens lazy; `query` (synchronous)
    * then throws for a scope not loaded yet. Default false: every scope is loaded at open.
    */
   readonly lazy?: boolean;
