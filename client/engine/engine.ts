@@ -137,11 +137,21 @@ export class Engine<A extends AnyApp = AnyApp> {
     });
     const lifecycle = new CommandLifecycle(stored.settled);
     this.#core = { app, clientId: stored.clientId, scopes, outbox, writer, lifecycle, live, status, clock };
-    const reconciler = new Reconciler({ ...engineHost(this.#core), load: (scope) => this.#loadForPush(scope) });
+    // A pending command of a scope not loaded is pushed once the scope loads: at once when
+    // online; offline, the first pull loads it (`prepare`), so a reopen offline loads nothing.
+    const reconciler = new Reconciler({
+      ...engineHost(this.#core),
+      load: (scope) => {
+        if (status.get().online) this.#loadForPush(scope);
+      },
+    });
     this.#lazy = new LazyScopes(app, options.storage, scopes, live, {
       closed: () => this.#closed,
       pending: (scope) => outbox.inScope(scope),
-      rebase: (scope) => reconciler.rebase(scope),
+      rebase: (scope) => {
+        reconciler.rebase(scope);
+        this.#sync.pushSoon(); // its commands may push now, whoever loaded it
+      },
     });
     reconciler.rebaseAll(); // what the last session left pending, onto what it confirmed
     this.#refuse = undurableRefuser(this.#core, () => reconciler.rebaseAll());
@@ -196,14 +206,11 @@ export class Engine<A extends AnyApp = AnyApp> {
     else this.#lazy.whenLoaded(scope, run, failed);
   }
 
-  /** A pending command waits for its scope's rows to be pushed (reconciler.ts): load them, then push. */
+  /** A pending command waits for its scope's rows to be pushed (reconciler.ts): load them (the load pushes). */
   #loadForPush(scope: string): void {
-    this.#lazy.load([scope]).then(
-      () => this.#sync.pushSoon(),
-      (error: unknown) => {
-        if (!this.#closed) reportError(error);
-      },
-    );
+    this.#lazy.load([scope]).catch((error: unknown) => {
+      if (!this.#closed) reportError(error);
+    });
   }
 
   /** Loads these scopes' rows into memory (lazy-scopes.ts); at once for scopes loaded already. */

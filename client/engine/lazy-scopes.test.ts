@@ -107,6 +107,23 @@ describe('lazy scopes', () => {
     expect(() => engine.query({ table: 'items', scope: 'list:b' })).toThrow(/not loaded/);
   });
 
+  it('pushes the pending commands of a scope reopened unloaded once it loads: each confirmed once, over its rows', async () => {
+    const server = fakeServer();
+    const storage = await storedHistory(server);
+    const first = await open(server, { storage, scopes: SCOPES, sync: false });
+    await first.engine.execute('rename', { listId: 'a', itemId: 'a1', text: 'renamed' }).durable;
+    await first.engine.execute('add', { listId: 'a', itemId: 'a3', text: 'a3' }).durable;
+    await first.engine.close();
+    const { engine } = await open(server, { storage, scopes: SCOPES, lazy: true });
+    await until(() => engine.status().pending === 0, 'the pending commands confirmed');
+    const expected = [item('a', 'a1', 'renamed'), item('a', 'a2'), item('a', 'a3')];
+    expect(engine.query({ table: 'items', scope: 'list:a' })).toEqual(expected);
+    expect(server.applied).toBe(5); // three stored, then the two pending, each once
+    expect(server.dump('list:a').items).toEqual(expected);
+    await engine.flush();
+    expect(await storage.readRows('items', 'list:a')).toEqual(expected);
+  });
+
   it('lets a read issued after a waiting command see it', async () => {
     const storage = await storedHistory();
     const calls = counted(storage);

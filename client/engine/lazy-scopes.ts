@@ -22,8 +22,9 @@ import { fillScope, type ScopeState } from './scope-state.ts';
  *   through the declared indexes, the later ones from memory once loaded, and the loaded
  *   result is delivered only if it differs (a result never goes back);
  * - the sync loop is about to apply confirmed events to it (the first successful pull).
- * - the push loop is about to push one of its pending commands (reconciler.ts): the answer
- *   settles it against the scope's rows.
+ * - online, the push loop is about to push one of its pending commands (reconciler.ts): the
+ *   answer settles it against the scope's rows (offline, nothing loads it until the first
+ *   pull: a reopen offline reads no scope whole).
  * A one-shot `read` of an unloaded scope is served by storage and loads nothing: with pending
  * commands, they are re-run over the stored rows read on demand (first-read.ts).
  *
