@@ -55,8 +55,9 @@ export interface EngineOptions<A extends AnyApp> {
   /**
    * Open with no scope's rows (lazy-scopes.ts): a scope loads (and its pending commands are
    * rebased) when a command, a live query, a row feed or the sync loop first needs it, and
-   * `read` serves it from storage meanwhile, with its pending commands' overlay (first-read.ts). The tab engine opens lazy; `query` (synchronous)
-   * then throws for a scope not loaded yet. Default false: every scope is loaded at open.
+   * `read` serves it from storage meanwhile, with its pending commands' overlay
+   * (first-read.ts). The tab engine opens lazy; `query` (synchronous) then throws for a scope
+   * not loaded yet. Default false: every scope is loaded at open.
    */
   readonly lazy?: boolean;
 }

@@ -40,8 +40,9 @@ export interface ReconcilerHost {
   report(patch: Partial<SyncStatus>): void;
   now(): number;
   /**
-   * Loads a scope not loaded yet (a lazy engine, lazy-scopes.ts), whose pending command is
-   * next to push: its answer settles against the scope's rows, so it waits for them.
+   * Asks for the rows of a scope not loaded yet (a lazy engine, lazy-scopes.ts) whose pending
+   * command is next to push: its answer settles against those rows, so it waits for them. The
+   * engine loads them only online (offline, the first pull will), then wakes the push loop.
    */
   load?(scope: string): void;
 }
