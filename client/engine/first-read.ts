@@ -36,6 +36,7 @@ export async function readOverPending(
     for (const change of overlay.changes()) if (change.table === table) shadowed++;
     base.hint = tableQuery.limit === undefined ? undefined : Math.max(1, tableQuery.limit + shadowed);
     const rows = overlay.query(table, tableQuery);
+    base.hint = undefined; // the commands' open scans (a `find`) read every row: one fetch
     if (!base.missed) return rows;
     await base.fetch(storage, scope);
   }
