@@ -53,10 +53,11 @@ export interface EngineOptions<A extends AnyApp> {
   /** Asked once loaded: did this client's earlier database vanish (`clientId` is new)? See `openClientStorage`. */
   readonly storageLost?: (clientId: string) => Promise<boolean>;
   /**
-   * Open with the rows of only the scopes that have pending commands (lazy-scopes.ts): the
-   * others load when a command, a live query, a row feed or the sync loop first needs them, and
-   * `read` serves them from storage meanwhile. The tab engine opens lazy; `query` (synchronous)
-   * then throws for a scope not loaded yet. Default false: every scope is loaded at open.
+   * Open with no scope's rows (lazy-scopes.ts): a scope loads (and its pending commands are
+   * rebased) when a command, a live query, a row feed or the sync loop first needs it, and
+   * `read` serves it from storage meanwhile, with its pending commands' overlay
+   * (first-read.ts). The tab engine opens lazy; `query` (synchronous) then throws for a scope
+   * not loaded yet. Default false: every scope is loaded at open.
    */
   readonly lazy?: boolean;
 }
@@ -92,21 +93,10 @@ export class Engine<A extends AnyApp = AnyApp> {
     // After an app upgrade: kept commands in the current form, rows rebuilt by the current projections.
     const outbox = loaded.outbox.map((record) => upcastRecord(app, record));
     const scopes = [...options.scopes, ...outbox.map((command) => command.scope)];
-    let stored = await rebuildOutdatedScopes(app, storage, { ...loaded, outbox }, scopes);
-    // Lazy: the scopes with pending commands are loaded now (the rebase at open runs them over
-    // their rows); every other scope waits in storage, whatever a rebuild just wrote there.
-    let inMemory: Set<string> | undefined;
-    if (lazy) {
-      inMemory = new Set(outbox.map((command) => command.scope));
-      const read = new Set(loaded.outbox.map((record) => record.scope));
-      const rows = stored.rows.filter((row) => inMemory?.has(row.scope));
-      for (const scope of inMemory) {
-        if (read.has(scope)) continue; // an upcast moved a command to a scope `load` did not read
-        for (const table of Object.keys(app.tables))
-          for (const row of await storage.readRows(table, scope)) rows.push({ table, scope, key: '', row });
-      }
-      stored = { ...stored, rows };
-    }
+    const stored = await rebuildOutdatedScopes(app, storage, { ...loaded, outbox }, scopes);
+    // Lazy: no scope's rows are read now, not even those with pending commands (each is
+    // rebased when it loads, and read meanwhile over its stored rows: lazy-scopes.ts).
+    const inMemory = lazy ? new Set<string>() : undefined;
     const persisted = await storage.persist().catch(() => false);
     const lost = (await options.storageLost?.(stored.clientId).catch(() => false)) ?? false;
     return new Engine(options, stored, persisted, lost, inMemory);
@@ -148,8 +138,22 @@ export class Engine<A extends AnyApp = AnyApp> {
     });
     const lifecycle = new CommandLifecycle(stored.settled);
     this.#core = { app, clientId: stored.clientId, scopes, outbox, writer, lifecycle, live, status, clock };
-    this.#lazy = new LazyScopes(app, options.storage, scopes, live, () => this.#closed);
-    const reconciler = new Reconciler(engineHost(this.#core));
+    // A pending command of a scope not loaded is pushed once the scope loads: at once when
+    // online; offline, the first pull loads it (`prepare`), so a reopen offline loads nothing.
+    const reconciler = new Reconciler({
+      ...engineHost(this.#core),
+      load: (scope) => {
+        if (status.get().online) this.#loadForPush(scope);
+      },
+    });
+    this.#lazy = new LazyScopes(app, options.storage, scopes, live, {
+      closed: () => this.#closed,
+      pending: (scope) => outbox.inScope(scope),
+      rebase: (scope) => {
+        reconciler.rebase(scope);
+        this.#sync.pushSoon(); // its commands may push now, whoever loaded it
+      },
+    });
     reconciler.rebaseAll(); // what the last session left pending, onto what it confirmed
     this.#refuse = undurableRefuser(this.#core, () => reconciler.rebaseAll());
     this.#sync = new SyncLoop(options.transport, reconciler, {
@@ -201,6 +205,13 @@ export class Engine<A extends AnyApp = AnyApp> {
     const scope = this.#lazy.scopeOfCommand(name, args);
     if (scope === null) run();
     else this.#lazy.whenLoaded(scope, run, failed);
+  }
+
+  /** A pending command waits for its scope's rows to be pushed (reconciler.ts): load them (the load pushes). */
+  #loadForPush(scope: string): void {
+    this.#lazy.load([scope]).catch((error: unknown) => {
+      if (!this.#closed) reportError(error);
+    });
   }
 
   /** Loads these scopes' rows into memory (lazy-scopes.ts); at once for scopes loaded already. */

@@ -87,16 +87,41 @@ describe('lazy scopes', () => {
     expect(() => engine.query({ table: 'items', scope: 'list:a' })).toThrow(/not loaded/);
   });
 
-  it('loads a scope with pending commands at open, to rebase them', async () => {
+  it('reopens a scope with pending commands unloaded: a read applies them over its stored rows, a load rebases them', async () => {
     const storage = await storedHistory();
     const first = await open(fakeServer(), { storage, scopes: SCOPES, sync: false });
     await first.engine.execute('rename', { listId: 'a', itemId: 'a1', text: 'renamed' }).durable;
+    await first.engine.execute('add', { listId: 'a', itemId: 'a0', text: 'a0' }).durable;
     await first.engine.close();
     const calls = counted(storage);
     const { engine } = await open(fakeServer(), { storage, scopes: SCOPES, lazy: true, sync: false });
-    expect(calls.loadedRows.sort()).toEqual(['list:a/a1', 'list:a/a2']);
-    expect(engine.query({ table: 'items', scope: 'list:a' })).toEqual([item('a', 'a1', 'renamed'), item('a', 'a2')]);
+    expect(calls.loadedRows).toEqual([]);
+    expect(engine.status().pending).toBe(2);
+    expect(() => engine.query({ table: 'items', scope: 'list:a' })).toThrow(/not loaded/);
+    const expected = [item('a', 'a0'), item('a', 'a1', 'renamed'), item('a', 'a2')];
+    expect(await engine.read({ table: 'items', scope: 'list:a' })).toEqual(expected);
+    expect(await engine.read({ table: 'items', scope: 'list:a', limit: 1 })).toEqual(expected.slice(0, 1));
+    expect(calls.readScopes()).toEqual([]); // served through the indexes, loading nothing
+    await engine.load(['list:a']);
+    expect(engine.query({ table: 'items', scope: 'list:a' })).toEqual(expected);
     expect(() => engine.query({ table: 'items', scope: 'list:b' })).toThrow(/not loaded/);
+  });
+
+  it('pushes the pending commands of a scope reopened unloaded once it loads: each confirmed once, over its rows', async () => {
+    const server = fakeServer();
+    const storage = await storedHistory(server);
+    const first = await open(server, { storage, scopes: SCOPES, sync: false });
+    await first.engine.execute('rename', { listId: 'a', itemId: 'a1', text: 'renamed' }).durable;
+    await first.engine.execute('add', { listId: 'a', itemId: 'a3', text: 'a3' }).durable;
+    await first.engine.close();
+    const { engine } = await open(server, { storage, scopes: SCOPES, lazy: true });
+    await until(() => engine.status().pending === 0, 'the pending commands confirmed');
+    const expected = [item('a', 'a1', 'renamed'), item('a', 'a2'), item('a', 'a3')];
+    expect(engine.query({ table: 'items', scope: 'list:a' })).toEqual(expected);
+    expect(server.applied).toBe(5); // three stored, then the two pending, each once
+    expect(server.dump('list:a').items).toEqual(expected);
+    await engine.flush();
+    expect(await storage.readRows('items', 'list:a')).toEqual(expected);
   });
 
   it('lets a read issued after a waiting command see it', async () => {

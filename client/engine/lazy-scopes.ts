@@ -3,13 +3,15 @@ import { reportError } from '../base/index.ts';
 import type { LiveDiff, LiveQueries } from '../query/index.ts';
 import { mergeScopes, type Query, runQuery, sameRows } from '../query/index.ts';
 import type { ClientStorage } from '../storage/index.ts';
+import { readOverPending } from './first-read.ts';
+import type { PendingCommand } from './outbox.ts';
 import { fillScope, type ScopeState } from './scope-state.ts';
 
 /**
- * Lazy scopes (issue 16, flat first paint). A lazy engine opens with the rows of only the
- * scopes its outbox writes (their pending commands must be rebased at open); every other
- * scope opens unloaded: its cursor and mark are known, its rows stay in IndexedDB. So opening
- * costs the outbox, not the stored history.
+ * Lazy scopes (issue 16, flat first paint). A lazy engine opens every scope unloaded: its
+ * cursor and mark are known, its rows stay in IndexedDB, and the pending commands of a scope
+ * are rebased when it loads (`rebase`, given by the engine). So opening costs the outbox, not
+ * the stored history.
  *
  * A scope's rows are loaded into memory (`load`, once, shared by every caller) when:
  * - a command runs in it: `execute` (and the tab backend's `submit`) waits for the load, then
@@ -20,11 +22,16 @@ import { fillScope, type ScopeState } from './scope-state.ts';
  *   through the declared indexes, the later ones from memory once loaded, and the loaded
  *   result is delivered only if it differs (a result never goes back);
  * - the sync loop is about to apply confirmed events to it (the first successful pull).
- * A one-shot `read` of an unloaded scope is served by storage and loads nothing.
+ * - online, the push loop is about to push one of its pending commands (reconciler.ts): the
+ *   answer settles it against the scope's rows (offline, nothing loads it until the first
+ *   pull: a reopen offline reads no scope whole).
+ * A one-shot `read` of an unloaded scope is served by storage and loads nothing: with pending
+ * commands, they are re-run over the stored rows read on demand (first-read.ts).
  *
- * Invariant: nothing writes an unloaded scope's state (its commands, confirmed events, feeds
- * and live queries all wait for the load), so its stored rows are its confirmed state and
- * its optimistic state alike (it has no pending command).
+ * Invariant: nothing writes an unloaded scope's state (new commands, confirmed events,
+ * answers to its pending commands, feeds and live queries all wait for the load), so its
+ * stored rows are its confirmed state, and its pending commands the same outbox records,
+ * until it loads; and a loaded scope never unloads.
  */
 export class LazyScopes {
   readonly #app: AnyApp;
@@ -37,15 +44,25 @@ export class LazyScopes {
 
   /** The engine closed: a read failing then (storage closed under it) is no error to report. */
   readonly #closed: () => boolean;
+  /** A scope's pending commands, in seq order. */
+  readonly #pending: (scope: string) => ReadonlyArray<PendingCommand>;
+  /** Rebases a scope's pending commands on its rows, just loaded. */
+  readonly #rebase: (scope: string) => void;
 
   constructor(
     app: AnyApp,
     storage: ClientStorage,
     states: Map<string, ScopeState>,
     live: LiveQueries,
-    closed: () => boolean = () => false,
+    hooks: {
+      closed?: () => boolean;
+      pending?: (scope: string) => ReadonlyArray<PendingCommand>;
+      rebase?: (scope: string) => void;
+    } = {},
   ) {
-    this.#closed = closed;
+    this.#closed = hooks.closed ?? (() => false);
+    this.#pending = hooks.pending ?? (() => []);
+    this.#rebase = hooks.rebase ?? (() => undefined);
     this.#app = app;
     this.#storage = storage;
     this.#states = states;
@@ -127,6 +144,8 @@ export class LazyScopes {
       read.flatMap((rows, i) => rows.map((row) => ({ table: tables[i] as string, row }))),
     );
     this.#loads.delete(scope);
+    // Its pending commands over its rows now, before anything reads them loaded.
+    if (this.#pending(scope).length > 0) this.#rebase(scope);
     this.#live.invalidate(scope, tables);
     const queue = this.#waiting.get(scope) ?? [];
     this.#waiting.delete(scope);
@@ -160,10 +179,27 @@ export class LazyScopes {
         const state = this.#states.get(scope);
         if (state?.loaded !== false)
           return runQuery(this.#app.tables, { ...query, scope }, [scope], () => state?.overlay);
+        const pending = this.#pending(scope);
+        if (pending.length > 0) return this.#readPending({ ...query, scope }, pending, memory);
         return this.#storage.queryRows(table, scope, tableQuery).then((rows) => rows.map((row) => Object.freeze(row)));
       }),
     );
     return results.length === 1 ? (results[0] as Row[]) : mergeScopes(this.#app.tables, query, results);
+  }
+
+  /** One unloaded scope with pending commands: the stored rows with their overlay (first-read.ts). */
+  async #readPending(
+    query: Query & { readonly scope: string },
+    pending: ReadonlyArray<PendingCommand>,
+    memory: (query: Query) => Row[],
+  ): Promise<Row[]> {
+    const commands = pending.map(({ id, name, args, at }) => ({ id, name, args, at }));
+    const rows = await readOverPending(this.#app, this.#storage, query, commands);
+    // Loaded meanwhile: storage may have moved on since the first read, memory has it all.
+    if (this.#states.get(query.scope)?.loaded !== false) return memory(query);
+    if (rows !== null) return rows;
+    await this.load([query.scope]);
+    return memory(query);
   }
 
   /**

@@ -4,7 +4,7 @@ import type { LiveQueries } from '../query/index.ts';
 import type { ScopeMark, SettledRecord, StorageCommit, StorageWriter } from '../storage/index.ts';
 import type { StatusStore, SyncHost, SyncStatus } from '../sync/index.ts';
 import type { CommandLifecycle } from './command-lifecycle.ts';
-import { type Outbox, outboxRecord } from './outbox.ts';
+import { type Outbox, outboxRecord, type PendingCommand } from './outbox.ts';
 import { takePushBatch } from './push-batch.ts';
 import type { ScopeState } from './scope-state.ts';
 import { type Incoming, type Invalidated, type SettleResult, settle } from './settle.ts';
@@ -39,6 +39,12 @@ export interface ReconcilerHost {
   invalidate(invalidated: Invalidated): void;
   report(patch: Partial<SyncStatus>): void;
   now(): number;
+  /**
+   * Asks for the rows of a scope not loaded yet (a lazy engine, lazy-scopes.ts) whose pending
+   * command is next to push: its answer settles against those rows, so it waits for them. The
+   * engine loads them only online (offline, the first pull will), then wakes the push loop.
+   */
+  load?(scope: string): void;
 }
 
 /** The reconciler's host over the engine's state. */
@@ -92,12 +98,36 @@ export class Reconciler implements SyncHost {
   }
 
   pushable(limit: number, maxBytes: number): PushCommand[] {
-    return takePushBatch(this.#host.outbox.unanswered(), (scope) => this.cursor(scope), limit, maxBytes);
+    return takePushBatch(this.#loadedPrefix(), (scope) => this.cursor(scope), limit, maxBytes);
   }
 
-  /** Rebases every scope's pending commands on its confirmed state (at open). */
+  /**
+   * The unanswered commands in seq order up to the first whose scope is not loaded (that one
+   * starts loading; the engine pushes again once it is): seqs reach the server without a gap.
+   */
+  *#loadedPrefix(): Generator<PendingCommand, void, undefined> {
+    const { scopes } = this.#host;
+    for (const command of this.#host.outbox.unanswered()) {
+      if (scopes.get(command.scope)?.loaded === false) {
+        this.#host.load?.(command.scope);
+        return;
+      }
+      yield command;
+    }
+  }
+
+  /**
+   * Rebases every loaded scope's pending commands on its confirmed state (at open). A scope
+   * not loaded yet is rebased when it loads (`rebase`): over no rows, its commands would run
+   * on nothing.
+   */
   rebaseAll(): void {
-    for (const scope of this.#host.scopes.keys()) this.#step(scope, { kind: 'rebase' });
+    for (const [scope, state] of this.#host.scopes) if (state.loaded) this.#step(scope, { kind: 'rebase' });
+  }
+
+  /** Rebases one scope's pending commands on its confirmed state: a lazy scope just loaded. */
+  rebase(scope: string): void {
+    this.#step(scope, { kind: 'rebase' });
   }
 
   ingest(scope: string, events: ReadonlyArray<WireEvent>): { gap: boolean; written: Promise<void> } {

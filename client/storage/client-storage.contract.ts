@@ -84,6 +84,20 @@ export function runClientStorageContract(name: string, database: () => () => Cli
       expect(await storage.readRows('items', 'list:a', { done: true })).toEqual([]);
     });
 
+    it('reads rows by key, in the order asked, undefined where none is stored in that scope', async () => {
+      const storage = database()();
+      await load(storage);
+      await storage.commit(confirmedBatch());
+      expect(await storage.getRows('items', 'list:a', ['i2', 'nope', 'i1'])).toEqual([
+        item('i2', 'a', false),
+        undefined,
+        item('i1', 'a', true),
+      ]);
+      expect(await storage.getRows('items', 'list:b', ['i1'])).toEqual([undefined]);
+      await storage.commit({ rows: [{ table: 'items', scope: 'list:a', key: 'i1', row: null }] });
+      expect(await storage.getRows('items', 'list:a', ['i1'])).toEqual([undefined]);
+    });
+
     it('resets one scope without touching the others or the outbox', async () => {
       const open = database();
       const storage = open();

@@ -13,8 +13,8 @@ import type { Row, TableQuery, WireEvent } from '../../shared/index.ts';
  *   lost together or not at all: a client id can never outlive the seqs it already used.
  * - `load` returns the outbox in seq order and everything an engine needs to serve queries
  *   for `scopes` (plus every scope the outbox writes) without reading storage again; with
- *   `lazy`, the rows of only the scopes the outbox writes (the others' rows are read later,
- *   by `readRows`, when the engine loads them: see engine.ts, "lazy scopes").
+ *   `lazy`, no rows (they are read later, by `queryRows` and `readRows`, when the engine
+ *   reads or loads them: see lazy-scopes.ts).
  * - Stored values come back as copies: nothing the caller holds aliases stored state.
  */
 export interface ClientStorage {
@@ -31,6 +31,8 @@ export interface ClientStorage {
    * `QueryError` when no declared index serves it.
    */
   queryRows(table: string, scope: string, query?: TableQuery): Promise<Row[]>;
+  /** The confirmed rows of one table in one scope with these keys, in their order (undefined: none stored). One read. */
+  getRows(table: string, scope: string, keys: ReadonlyArray<string>): Promise<Array<Row | undefined>>;
   /**
    * Every stored confirmed event of one scope, in seq order: what a projection rebuild replays.
    * It may start after seq 1 when the scope was bootstrapped from a snapshot.
@@ -49,8 +51,8 @@ export interface LoadRequest {
   /** Makes the client id when the database has none yet. */
   readonly newClientId: () => string;
   /**
-   * Read the rows of only the scopes the outbox writes (cursors and scope meta still come for
-   * every scope): opening then costs the outbox, not the stored history.
+   * Read no rows (cursors and scope meta still come for every scope): opening then costs the
+   * outbox, not the stored history.
    */
   readonly lazy?: boolean;
 }
@@ -167,7 +169,7 @@ export interface StoredState {
   readonly outbox: OutboxRecord[];
   /** The confirmed head of every loaded scope that has one. */
   readonly cursors: Record<string, number>;
-  /** The confirmed rows of the loaded scopes (with `lazy`, of the scopes the outbox writes). */
+  /** The confirmed rows of the loaded scopes (with `lazy`, none). */
   readonly rows: RowWrite[];
   /** The scope meta of the loaded scopes that have one (none: built by version 1, unmarked). */
   readonly scopeMeta: Record<string, ScopeMeta>;

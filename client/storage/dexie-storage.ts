@@ -138,7 +138,7 @@ class DexieStorage implements ClientStorage {
         await this.#reindexIfChanged();
         const cursors: Record<string, number> = {};
         for (const { scope, seq } of await db.cursors.bulkGet(wanted).then(compact)) cursors[scope] = seq;
-        const withRows = lazy ? [...new Set(outbox.map((command) => command.scope))] : wanted;
+        const withRows = lazy ? [] : wanted;
         const rows = withRows.length > 0 ? await db.rows.where('scope').anyOf(withRows).toArray() : [];
         const scopeMeta: Record<string, ScopeMeta> = {};
         const metas = await db.meta.bulkGet(wanted.map(scopeMetaKey));
@@ -169,6 +169,11 @@ class DexieStorage implements ClientStorage {
 
   async queryRows(table: string, scope: string, query?: TableQuery): Promise<Row[]> {
     return this.#scan(planQuery(this.#tables, table, query), scope);
+  }
+
+  async getRows(table: string, scope: string, keys: ReadonlyArray<string>): Promise<Array<Row | undefined>> {
+    const found = await this.#reconnecting(() => this.#db.rows.bulkGet(keys.map((key) => [table, scope, key])));
+    return found.map((stored) => stored?.row);
   }
 
   /** One key range of the `ix` index, in the plan's direction, up to its limit. */

@@ -63,7 +63,7 @@ class MemoryStorage implements ClientStorage {
       if (cursor !== undefined) cursors[scope] = cursor;
       const meta = this.#scopeMeta.get(scope);
       if (meta) scopeMeta[scope] = meta;
-      if (lazy && !written.has(scope)) continue;
+      if (lazy) continue;
       for (const [table, byScope] of this.#rows) {
         for (const [key, row] of byScope.get(scope) ?? []) rows.push({ table, scope, key, row });
       }
@@ -91,6 +91,11 @@ class MemoryStorage implements ClientStorage {
   async queryRows(table: string, scope: string, query?: TableQuery): Promise<Row[]> {
     const plan = planQuery(this.#tables, table, query);
     return structuredClone(runPlanOn(plan, this.#rows.get(table)?.get(scope)?.values() ?? []));
+  }
+
+  async getRows(table: string, scope: string, keys: ReadonlyArray<string>): Promise<Array<Row | undefined>> {
+    const rows = this.#rows.get(table)?.get(scope);
+    return structuredClone(keys.map((key) => rows?.get(key)));
   }
 
   async readEvents(scope: string): Promise<WireEvent[]> {

@@ -32,4 +32,28 @@ describe('first paint from IndexedDB (real Chromium)', () => {
       ['c0: ONE', 'c1: two', 'c2: three', 'c3: four'],
     ]);
   });
+
+  it('serves the first paint of a board with pending commands from IndexedDB plus their overlay, before loading it', async () => {
+    const context = await harness.profile();
+    const tab = await context.newPage();
+    tab.on('pageerror', (error) => console.error('page error:', error));
+    await tab.goto(`${harness.url}/first-paint.html`);
+    await tab.waitForFunction(() => document.body.dataset.ready === 'yes', undefined, { timeout: 60_000 });
+    const report = await tab.evaluate(() =>
+      (window as unknown as Window & FirstPaintPage).firstPaint('first-paint-pending', true),
+    );
+    const first = ['c0: one', 'c1: TWO', 'c2: three', 'b0: zero']; // the rename and the add pending
+    expect(report.openRows).toBe(0); // the reopen read none of the board's rows, pending or not
+    expect(report.firstBeforeLoad).toBe(true);
+    expect(report.queriedBeforeLoad).toBe(true);
+    expect(report.queried).toEqual(first);
+    expect(report.appliedBeforeLoad).toBe(false);
+    expect(report.scopeReads).toBe(4);
+    // The loaded (rebased) result equals the first one: not delivered again.
+    expect(report.live).toEqual([
+      first,
+      [...first, 'c3: four'],
+      ['c0: ONE', 'c1: TWO', 'c2: three', 'b0: zero', 'c3: four'],
+    ]);
+  });
 });

@@ -90,6 +90,10 @@ export class CrashableStorage implements ClientStorage {
     return this.#unlessDead(() => this.#inner.queryRows(table, scope, query));
   }
 
+  getRows(table: string, scope: string, keys: ReadonlyArray<string>) {
+    return this.#unlessDead(() => this.#inner.getRows(table, scope, keys));
+  }
+
   readEvents(scope: string): Promise<WireEvent[]> {
     return this.#unlessDead(() => this.#inner.readEvents(scope));
   }

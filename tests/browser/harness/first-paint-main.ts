@@ -36,7 +36,7 @@ export interface FirstPaintReport {
 }
 
 export interface FirstPaintPage {
-  firstPaint(dbName: string): Promise<FirstPaintReport>;
+  firstPaint(dbName: string, pending?: boolean): Promise<FirstPaintReport>;
 }
 
 const BOARD = 'fp';
@@ -80,7 +80,7 @@ const titles = (rows: ReadonlyArray<Row>) => rows.map((row) => `${row.cardId}: $
 const tick = () => new Promise((resolve) => setTimeout(resolve, 20));
 
 const page: FirstPaintPage = {
-  async firstPaint(dbName) {
+  async firstPaint(dbName, pending = false) {
     const seed = dexieStorage({ name: dbName, tables: kanban.tables });
     const { events, rows } = history();
     await seed.commit({
@@ -89,6 +89,16 @@ const page: FirstPaintPage = {
       cursors: { [SCOPE]: events.length },
     });
     await seed.close();
+    if (pending) {
+      // An earlier session left two commands pending on the board (offline).
+      const offline = switchableTransport(httpTransport({ url: location.origin }));
+      offline.setEnabled(false);
+      const storage = dexieStorage({ name: dbName, tables: kanban.tables });
+      const earlier = await Engine.open({ app: kanban, storage, transport: offline, scopes: [SCOPE], sync: false });
+      await earlier.execute('renameCard', { boardId: BOARD, cardId: 'c1', title: 'TWO' }).durable;
+      await earlier.execute('addCard', { boardId: BOARD, cardId: 'b0', columnId: 'todo', title: 'zero' }).durable;
+      await earlier.close();
+    }
 
     // Reopen: the storage counts its reads and holds back whole-scope reads (the lazy load).
     const storage = dexieStorage({ name: dbName, tables: kanban.tables });
@@ -114,6 +124,10 @@ const page: FirstPaintPage = {
       queryRows: (table, scope, query) => {
         indexReads++;
         return storage.queryRows(table, scope, query);
+      },
+      getRows: (table, scope, keys) => {
+        indexReads++;
+        return storage.getRows(table, scope, keys);
       },
       readEvents: (scope) => storage.readEvents(scope),
       commit: (change) => storage.commit(change),
