@@ -12,7 +12,7 @@ export type { CommandRecord, EmittedEvent, ExecuteResult, ResolvedCommand } from
 export { executeCommand, RUNTIME_CODES, resolveCommand } from './execute-command.ts';
 export type { JsonLimits } from './json-limits.ts';
 export { parseJsonLimited } from './json-limits.ts';
-export { compareKeys, MemoryTables, matches } from './memory-tables.ts';
+export { compareKeys, findByScan, MemoryTables, matches, queryByScan } from './memory-tables.ts';
 export { OrderedIndex } from './ordered-index.ts';
 export type { RowChange, ScanReader } from './overlay-tables.ts';
 export { OverlayTables } from './overlay-tables.ts';

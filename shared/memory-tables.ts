@@ -40,15 +40,11 @@ export class MemoryTables implements ProjectionTx {
   }
 
   find(table: string, where: Readonly<Record<string, unknown>> = {}): Row[] {
-    const { plan, residual, keyOrder } = planFind(this.#defs, table, where);
-    const found: Row[] = [];
-    for (const row of this.scan(plan)) if (matches(row, where, residual)) found.push(row);
-    if (!keyOrder) found.sort((a, b) => compareKeys(a[plan.key] as string, b[plan.key] as string));
-    return found;
+    return findByScan(this.#defs, table, where, (plan) => this.scan(plan));
   }
 
   query(table: string, query?: TableQuery): Row[] {
-    return [...this.scan(planQuery(this.#defs, table, query))];
+    return queryByScan(this.#defs, table, query, (plan) => this.scan(plan));
   }
 
   /** The rows `plan` reads, in its order: what overlays merge their layer into. */
@@ -130,4 +126,32 @@ export function matches(row: Row, where: Readonly<Record<string, unknown>>, fiel
 /** Code-unit order: the same in every JavaScript engine and in IndexedDB key order for strings. */
 export function compareKeys(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * `find` of any store that scans a plan in index order (memory tables, overlays, the client's
+ * storage-backed base): the rows matching `where` exactly, sorted by key. One definition, so
+ * every store answers alike.
+ */
+export function findByScan(
+  defs: TableDefs,
+  table: string,
+  where: Readonly<Record<string, unknown>>,
+  scan: (plan: QueryPlan) => Iterable<Row>,
+): Row[] {
+  const { plan, residual, keyOrder } = planFind(defs, table, where);
+  const found: Row[] = [];
+  for (const row of scan(plan)) if (matches(row, where, residual)) found.push(row);
+  if (!keyOrder) found.sort((a, b) => compareKeys(a[plan.key] as string, b[plan.key] as string));
+  return found;
+}
+
+/** `query` of any store that scans a plan in index order: the plan's rows, in its order. */
+export function queryByScan(
+  defs: TableDefs,
+  table: string,
+  query: TableQuery | undefined,
+  scan: (plan: QueryPlan) => Iterable<Row>,
+): Row[] {
+  return [...scan(planQuery(defs, table, query))];
 }

@@ -1,15 +1,7 @@
 import type { ProjectionTx, Row, TableDefs, TableReader } from './define-app.ts';
-import { frozenRow, matches } from './memory-tables.ts';
+import { findByScan, frozenRow, queryByScan } from './memory-tables.ts';
 import { OrderedIndex } from './ordered-index.ts';
-import {
-  compareByPlan,
-  declaredIndexes,
-  indexName,
-  planFind,
-  planQuery,
-  type QueryPlan,
-  type TableQuery,
-} from './query-model.ts';
+import { compareByPlan, declaredIndexes, indexName, type QueryPlan, type TableQuery } from './query-model.ts';
 
 /** One change recorded by an overlay: a row put, or `null` for a delete. */
 export interface RowChange {
@@ -49,15 +41,11 @@ export class OverlayTables implements ProjectionTx, ScanReader {
   }
 
   find(table: string, where: Readonly<Record<string, unknown>> = {}): Row[] {
-    const { plan, residual, keyOrder } = planFind(this.#defs, table, where);
-    const found: Row[] = [];
-    for (const row of this.scan(plan)) if (matches(row, where, residual)) found.push(row);
-    if (!keyOrder) found.sort((a, b) => compare(a[plan.key] as string, b[plan.key] as string));
-    return found;
+    return findByScan(this.#defs, table, where, (plan) => this.scan(plan));
   }
 
   query(table: string, query?: TableQuery): Row[] {
-    return [...this.scan(planQuery(this.#defs, table, query))];
+    return queryByScan(this.#defs, table, query, (plan) => this.scan(plan));
   }
 
   scan(plan: QueryPlan): Iterable<Row> {
@@ -160,10 +148,6 @@ export class OverlayTables implements ProjectionTx, ScanReader {
     if (!def) throw new TypeError(`unknown table ${table}`);
     return def.key;
   }
-}
-
-function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** The next row of `rows` whose key the layer does not hold (put or deleted there). */

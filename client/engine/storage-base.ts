@@ -1,10 +1,8 @@
 import {
   canonicalJson,
-  compareKeys,
-  matches,
-  planFind,
-  planQuery,
+  findByScan,
   type QueryPlan,
+  queryByScan,
   type Row,
   type ScanReader,
   type TableDefs,
@@ -52,15 +50,11 @@ export class StorageBase implements ScanReader {
   }
 
   find(table: string, where: Readonly<Record<string, unknown>> = {}): Row[] {
-    const { plan, residual, keyOrder } = planFind(this.#defs, table, where);
-    const found: Row[] = [];
-    for (const row of this.scan(plan)) if (matches(row, where, residual)) found.push(row);
-    if (!keyOrder) found.sort((a, b) => compareKeys(a[plan.key] as string, b[plan.key] as string));
-    return found;
+    return findByScan(this.#defs, table, where, (plan) => this.scan(plan));
   }
 
   query(table: string, query?: TableQuery): Row[] {
-    return [...this.scan(planQuery(this.#defs, table, query))];
+    return queryByScan(this.#defs, table, query, (plan) => this.scan(plan));
   }
 
   *scan(plan: QueryPlan): Generator<Row, void, undefined> {
