@@ -9,6 +9,10 @@ export interface GrowthPoint {
   readonly reopen: number;
   readonly reopenMin: number;
   readonly reopenMax: number;
+  /** Reopen → the first screen (50 rows of one column in rank order): median, min, max. */
+  readonly screen: number;
+  readonly screenMin: number;
+  readonly screenMax: number;
   readonly rebase: number;
   readonly longTasks: number;
 }
