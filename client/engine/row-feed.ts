@@ -1,5 +1,5 @@
 import type { Row, TableDefs, TableReader } from '../../shared/index.ts';
-import type { ChangedRow } from '../query/index.ts';
+import { type ChangedRow, DirtyRows } from '../query/index.ts';
 
 /**
  * The leader's optimistic rows of some scopes, as changes: what a page's replica mirrors
@@ -38,8 +38,7 @@ export class RowFeed {
   readonly #tables: TableDefs;
   readonly #readerOf: (scope: string) => TableReader | undefined;
   readonly #send: (batch: FeedBatch) => void;
-  /** Scope → table → changed keys, or `'all'` for the whole table. */
-  #dirty = new Map<string, Map<string, Set<string> | 'all'>>();
+  readonly #dirty = new DirtyRows();
   #scheduled = false;
   #stopped = false;
 
@@ -67,28 +66,20 @@ export class RowFeed {
 
   changed(scope: string, rows: Iterable<ChangedRow>): void {
     if (!this.#scopes.has(scope)) return;
-    const dirty = this.#scopeDirty(scope);
-    for (const { table, key } of rows) {
-      const keys = dirty.get(table);
-      if (keys === 'all') continue;
-      if (keys) keys.add(key);
-      else dirty.set(table, new Set([key]));
-    }
+    this.#dirty.changed(scope, rows);
     this.#schedule();
   }
 
   invalidate(scope: string, tables: Iterable<string>): void {
     if (!this.#scopes.has(scope)) return;
-    const dirty = this.#scopeDirty(scope);
-    for (const table of tables) dirty.set(table, 'all');
+    this.#dirty.invalidate(scope, tables);
     this.#schedule();
   }
 
   /** Sends what changed since the last batch, if anything. */
   flush(): void {
-    if (this.#dirty.size === 0 || this.#stopped) return;
-    const dirty = this.#dirty;
-    this.#dirty = new Map();
+    if (this.#dirty.empty || this.#stopped) return;
+    const dirty = this.#dirty.take();
     const tables: Array<{ scope: string; table: string; rows: Row[] }> = [];
     const rows: Array<{ scope: string; table: string; key: string; row: Row | null }> = [];
     for (const [scope, changes] of dirty) {
@@ -103,15 +94,6 @@ export class RowFeed {
 
   stop(): void {
     this.#stopped = true;
-  }
-
-  #scopeDirty(scope: string): Map<string, Set<string> | 'all'> {
-    let dirty = this.#dirty.get(scope);
-    if (!dirty) {
-      dirty = new Map();
-      this.#dirty.set(scope, dirty);
-    }
-    return dirty;
   }
 
   #schedule(): void {

@@ -3,5 +3,6 @@
  * live queries kept current by row diffs.
  * Other folders of client/ import this folder only through this file (biome.json).
  */
-export { type ChangedRow, type LiveDiff, LiveQueries } from './live-queries.ts';
+export { type ChangedRow, DirtyRows } from './dirty-rows.ts';
+export { type LiveDiff, LiveQueries } from './live-queries.ts';
 export { mergeScopes, type OrderBy, type Query, runQuery, sameRows } from './query.ts';

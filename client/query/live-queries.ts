@@ -9,6 +9,7 @@ import {
   type TableReader,
 } from '../../shared/index.ts';
 import { reportError } from '../base/index.ts';
+import { type ChangedRow, DirtyRows } from './dirty-rows.ts';
 import type { Query } from './query.ts';
 import { sameRows } from './query.ts';
 
@@ -16,12 +17,6 @@ import { sameRows } from './query.ts';
 export interface LiveDiff {
   readonly removed: ReadonlyArray<Row>;
   readonly added: ReadonlyArray<Row>;
-}
-
-/** A row a writer changed (put or deleted): live queries read its new version themselves. */
-export interface ChangedRow {
-  readonly table: string;
-  readonly key: string;
 }
 
 export interface LiveQueriesOptions {
@@ -66,8 +61,7 @@ interface Subscription {
 export class LiveQueries {
   readonly #options: LiveQueriesOptions;
   readonly #subscriptions = new Set<Subscription>();
-  /** Scope → table → changed keys, or `'all'` for a whole-table invalidation. */
-  #dirty = new Map<string, Map<string, Set<string> | 'all'>>();
+  readonly #dirty = new DirtyRows();
   #scheduled = false;
   /** Row feeds (row-feed.ts) told of every change too: the pages' replicas mirror them. */
   readonly #observers = new Set<LiveObserver>();
@@ -100,8 +94,7 @@ export class LiveQueries {
       for (const observer of this.#observers) observer.invalidate(scope, list);
     }
     if (this.#subscriptions.size === 0) return;
-    const dirty = this.#scopeDirty(scope);
-    for (const table of tables) dirty.set(table, 'all');
+    this.#dirty.invalidate(scope, tables);
     this.#schedule();
   }
 
@@ -113,35 +106,19 @@ export class LiveQueries {
       for (const observer of this.#observers) observer.changed(scope, list);
     }
     if (this.#subscriptions.size === 0) return;
-    const dirty = this.#scopeDirty(scope);
-    for (const { table, key } of rows) {
-      const keys = dirty.get(table);
-      if (keys === 'all') continue;
-      if (keys) keys.add(key);
-      else dirty.set(table, new Set([key]));
-    }
+    this.#dirty.changed(scope, rows);
     this.#schedule();
   }
 
-  #scopeDirty(scope: string): Map<string, Set<string> | 'all'> {
-    let dirty = this.#dirty.get(scope);
-    if (!dirty) {
-      dirty = new Map();
-      this.#dirty.set(scope, dirty);
-    }
-    return dirty;
-  }
-
   #schedule(): void {
-    if (this.#dirty.size === 0 || this.#scheduled) return;
+    if (this.#dirty.empty || this.#scheduled) return;
     this.#scheduled = true;
     queueMicrotask(() => this.#flush());
   }
 
   #flush(): void {
     this.#scheduled = false;
-    const dirty = this.#dirty;
-    this.#dirty = new Map();
+    const dirty = this.#dirty.take();
     const all = this.#options.scopes();
     for (const subscription of this.#subscriptions) {
       const { query } = subscription;
